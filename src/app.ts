@@ -1,0 +1,190 @@
+// Wiring: config → backends (real or embedded) → ingest → pubsub → edges. The only place that
+// knows whether PostgreSQL and the broker are embedded; everything below gets URLs.
+import { createServer, type Server } from 'node:http';
+import { hostname } from 'node:os';
+import type { Config } from './config.js';
+import { initORM, type MikroORM } from './db/orm.js';
+import { LogQueries } from './db/logs.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.js';
+import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/broker.js';
+import { IngestCounters } from './ingest/counters.js';
+import { LogWriter } from './ingest/writer.js';
+import { redactUrl, startMqttIngest, type MqttIngest } from './ingest/mqtt.js';
+import { createLogPubSub } from './pubsub/index.js';
+import { LogHub } from './live/hub.js';
+import { GraphQLServer } from './graphql/server.js';
+import { LegacyWsServer, routeLegacy } from './legacy-ws/server.js';
+import { handleHttpRoute, sendJson } from './http/routes.js';
+import { ConnectionRegistry, snapshot } from './stats.js';
+import { homePage } from './http/home.js';
+import type { Logger } from './logger.js';
+
+/** Start-up failed for a reason the operator can fix; the message names the setting. */
+export class StartupError extends Error {}
+
+export interface App {
+  url: string;
+  port: number;
+  mqttUrl: string;
+  stats: () => ReturnType<typeof snapshot>;
+  stop(): Promise<void>;
+}
+
+const KEEP_ALIVE_MS = 12_000; // graphql-ws ping; browsers and proxies drop idle sockets near 30-60 s
+const LEGACY_HEARTBEAT_MS = 30_000;
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024; // per socket, then 1013 (slow consumer)
+const MAX_INBOUND_FRAME = 64 * 1024; // clients send pings and operations, never bulk data
+const SUBSCRIBER_CAPACITY = 10_000; // events a GraphQL subscriber may fall behind
+
+export async function startApp(config: Config, logger: Logger): Promise<App> {
+  const startedAt = Date.now();
+  const cleanups: (() => Promise<void> | void)[] = [];
+  const stopAll = async () => {
+    // Reverse start order; splice so a second stop() finds nothing left to do.
+    for (const fn of cleanups.splice(0).reverse()) await fn();
+  };
+  try {
+    // 1. Storage
+    let embeddedDb: EmbeddedPostgres | undefined;
+    if (!config.DATABASE_URL) {
+      embeddedDb = await startEmbeddedPostgres(config.DATA_DIR).catch((err: Error) => {
+        throw new StartupError(`cannot open the embedded database in DATA_DIR=${config.DATA_DIR}: ${err.message}`);
+      });
+      cleanups.push(() => embeddedDb!.stop());
+    }
+    const dbUrl = config.DATABASE_URL ?? embeddedDb!.url;
+    const orm: MikroORM = await initORM({ clientUrl: dbUrl, poolMax: embeddedDb?.maxConnections ?? 10 }).catch((err: Error) => {
+      throw new StartupError(`cannot use the database at ${redactUrl(dbUrl)}: ${err.message}; check DATABASE_URL`);
+    });
+    cleanups.push(() => orm.close(true));
+
+    // 2. The path of a message: writer → pubsub → hub → edges
+    const pubsub = createLogPubSub();
+    const hub = new LogHub(pubsub, logger);
+    cleanups.push(() => hub.stop());
+    const counters = new IngestCounters();
+    const writer = new LogWriter({ orm, pubsub, counters, logger, maxBatch: config.INGEST_MAX_BATCH });
+    const queries = new LogQueries(orm);
+    const registry = new ConnectionRegistry();
+    const stats = () => snapshot(registry, counters, writer.backlog, startedAt);
+
+    // 3. Edges on one HTTP server
+    const graphql = new GraphQLServer({
+      base: { queries, hub, stats, registry, subscriberCapacity: SUBSCRIBER_CAPACITY },
+      registry,
+      keepAliveMs: KEEP_ALIVE_MS,
+      maxPayload: MAX_INBOUND_FRAME,
+    });
+    const legacy = new LegacyWsServer({
+      hub,
+      source: queries,
+      registry,
+      logger,
+      maxBufferedBytes: MAX_BUFFERED_BYTES,
+      maxPayload: MAX_INBOUND_FRAME,
+      heartbeatMs: LEGACY_HEARTBEAT_MS,
+      subscriberCapacity: SUBSCRIBER_CAPACITY,
+    });
+    let ingest: MqttIngest | undefined;
+    const routes = {
+      stats,
+      ready: () => ({ database: writer.databaseUp, broker: ingest?.connected ?? false }),
+    };
+    const server = createServer((req, res) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/graphql') return void graphql.yoga(req, res);
+      if (handleHttpRoute(routes, req, res, url)) return;
+      if (url.pathname === '/' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        return void res.end(homePage());
+      }
+      sendJson(res, 404, { error: 'Not Found' });
+    });
+    server.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      if (url.pathname === '/graphql') return graphql.handleUpgrade(req, socket, head);
+      const route = routeLegacy(url);
+      if (!route.ok) {
+        socket.end(`HTTP/1.1 ${route.status} ${route.status === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${route.message}`);
+        return;
+      }
+      legacy.handleUpgrade(req, socket, head, route);
+    });
+    await listen(server, config.PORT, config.HOST, 'PORT');
+    cleanups.push(async () => {
+      await legacy.close();
+      await graphql.close();
+      await new Promise<void>((r) => server.close(() => r()));
+      server.closeAllConnections();
+    });
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : config.PORT;
+
+    // 4. Broker and ingest last: messages flow only once everything downstream is up
+    let mqttUrl = config.MQTT_URL;
+    if (!mqttUrl) {
+      const broker: EmbeddedBroker = await startEmbeddedBroker({
+        host: config.HOST,
+        port: config.MQTT_EMBEDDED_PORT,
+        username: config.MQTT_USERNAME,
+        password: config.MQTT_PASSWORD,
+      }).catch((err: NodeJS.ErrnoException) => {
+        throw new StartupError(
+          err.code === 'EADDRINUSE'
+            ? `port ${config.MQTT_EMBEDDED_PORT} is already in use; set MQTT_EMBEDDED_PORT to a free port (or MQTT_URL to use that broker)`
+            : `cannot start the embedded MQTT broker: ${err.message}; check MQTT_EMBEDDED_PORT`,
+        );
+      });
+      cleanups.push(() => broker.stop());
+      mqttUrl = broker.url;
+    }
+    ingest = await startMqttIngest({
+      url: mqttUrl,
+      clientId: config.MQTT_CLIENT_ID ?? defaultClientId(),
+      username: config.MQTT_USERNAME,
+      password: config.MQTT_PASSWORD,
+      prefix: config.MQTT_TOPIC_PREFIX,
+      maxPayload: config.MQTT_MAX_PAYLOAD,
+      maxInflight: config.INGEST_MAX_INFLIGHT,
+      writer,
+      counters,
+      logger,
+    }).catch((err: Error) => {
+      throw new StartupError(err.message);
+    });
+    const started = ingest;
+    cleanups.push(() => started.stop()); // runs first on stop: commit and acknowledge what is in flight
+
+    const shownHost = config.HOST === '0.0.0.0' || config.HOST === '::' ? 'localhost' : config.HOST;
+    return {
+      url: `http://${shownHost}:${port}`,
+      port,
+      mqttUrl,
+      stats,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll().catch(() => {});
+    throw err;
+  }
+}
+
+function listen(server: Server, port: number, host: string, setting: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(
+        new StartupError(
+          err.code === 'EADDRINUSE'
+            ? `port ${port} is already in use; set ${setting} to a free port`
+            : `cannot listen on ${host}:${port}: ${err.message}; check ${setting} and HOST`,
+        ),
+      ),
+    );
+    server.listen(port, host, () => resolve());
+  });
+}
+
+/** Stable across restarts on one host, so the broker keeps this instance's persistent session. */
+function defaultClientId(): string {
+  return `seano-telemetry-${hostname().replace(/[^A-Za-z0-9_.:-]/g, '').slice(0, 40)}`;
+}

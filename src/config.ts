@@ -1,0 +1,65 @@
+// Environment → typed Config, validated once at start-up and passed down as an argument.
+// Nothing else in the service reads process.env.
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+const url = (protocols: string[]) =>
+  optionalString.refine(
+    (v) => v === undefined || protocols.some((p) => v.startsWith(`${p}://`)),
+    `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
+  );
+const positiveInt = z.coerce.number().int().positive();
+
+const schema = z.object({
+  PORT: port.default(8000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: url(['postgres', 'postgresql']),
+  DATA_DIR: z.string().min(1).default('./data'),
+  MQTT_URL: url(['mqtt', 'mqtts', 'tcp', 'ssl', 'ws', 'wss']),
+  MQTT_EMBEDDED_PORT: port.default(1883),
+  MQTT_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[^#+/\u0000][^#+\u0000]*$/, 'must be a topic level without wildcards, e.g. "seano"')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .default('seano'),
+  MQTT_USERNAME: optionalString,
+  MQTT_PASSWORD: optionalString,
+  MQTT_CLIENT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . : -')
+    .optional(),
+  // 256 KiB: a generous ceiling for one telemetry message; larger ones are rejected, not stored.
+  MQTT_MAX_PAYLOAD: positiveInt.max(16 * 1024 * 1024).default(256 * 1024),
+  // Messages read from the broker but not yet committed. Past it we stop reading (backpressure).
+  INGEST_MAX_INFLIGHT: positiveInt.max(100_000).default(2000),
+  // Rows per transaction at most; batches form by themselves while the previous one commits.
+  // At most 1000: a batch is published synchronously, and the pubsub's subscriber queue
+  // (a Repeater without buffer) refuses more than 1024 unconsumed pushes.
+  INGEST_MAX_BATCH: positiveInt.max(1000).default(500),
+  AUTH_JWT_SECRET: optionalString,
+  ALLOWED_ORIGINS: optionalString.transform((v) =>
+    v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean),
+  ),
+  REDIS_URL: url(['redis', 'rediss']),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof schema>;
+export type Env = Record<string, string | undefined>;
+
+/** Thrown for a bad setting; the message names the variable so the operator knows what to change. */
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Env = process.env): Config {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const name = String(issue.path[0] ?? 'environment');
+  const value = env[name];
+  const shown = name.includes('PASSWORD') || name.includes('SECRET') ? '(hidden)' : JSON.stringify(value);
+  throw new ConfigError(`Invalid setting ${name}=${shown}: ${issue.message}`);
+}

@@ -1,0 +1,2 @@
+export { initORM, type MikroORM } from './orm.js';
+export * from './entities.js';

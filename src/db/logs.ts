@@ -1,0 +1,87 @@
+// Reads over the stored logs. Everything comes back as plain LogEvents, the same shape the
+// live path publishes, so queries, replay and live delivery share one mapping to the edges.
+import type { FilterQuery } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { LogEvent, LogType } from '../pubsub/index.js';
+import { LogSchema, VehicleSchema, type Log, type Vehicle } from './entities.js';
+
+export interface LogQueryFilter {
+  vehicleId?: number;
+  types?: LogType[];
+  sensorId?: number;
+  from?: Date;
+  to?: Date;
+  /** Vehicles the caller may see; undefined = all. */
+  scope?: readonly number[];
+}
+
+export interface LogPageRequest {
+  /** Oldest first after this id, or newest `limit` before this id (`newest`). */
+  afterId?: string;
+  beforeId?: string;
+  limit: number;
+  newest: boolean;
+}
+
+export function toLogEvent(row: Log): LogEvent {
+  return {
+    id: String(row.id),
+    vehicleId: row.vehicleId,
+    type: row.type as LogType,
+    timestamp: row.timestamp.toISOString(),
+    receivedAt: row.receivedAt.toISOString(),
+    sensorId: row.sensorId ?? null,
+    message: row.message ?? null,
+    data: (row.data as Record<string, unknown> | null) ?? null,
+  };
+}
+
+function where(f: LogQueryFilter, idRange: { $gt?: string; $lt?: string }): FilterQuery<Log> {
+  const q: Record<string, unknown> = {};
+  if (f.vehicleId !== undefined) q.vehicleId = f.vehicleId;
+  if (f.scope !== undefined) q.vehicleId = f.vehicleId !== undefined ? (f.scope.includes(f.vehicleId) ? f.vehicleId : { $in: [] }) : { $in: [...f.scope] };
+  if (f.types?.length) q.type = { $in: f.types };
+  if (f.sensorId !== undefined) q.sensorId = f.sensorId;
+  if (f.from || f.to) q.timestamp = { ...(f.from && { $gte: f.from }), ...(f.to && { $lt: f.to }) };
+  if (idRange.$gt !== undefined || idRange.$lt !== undefined) q.id = idRange;
+  return q as FilterQuery<Log>;
+}
+
+export class LogQueries {
+  constructor(private readonly orm: MikroORM) {}
+
+  /** One page, always returned oldest first. Fetches limit + 1 to tell whether more exist. */
+  async page(f: LogQueryFilter, p: LogPageRequest): Promise<{ logs: LogEvent[]; more: boolean }> {
+    const em = this.orm.em.fork();
+    const range = { ...(p.afterId !== undefined && { $gt: p.afterId }), ...(p.beforeId !== undefined && { $lt: p.beforeId }) };
+    const rows = await em.find(LogSchema, where(f, range), {
+      orderBy: { id: p.newest ? 'desc' : 'asc' },
+      limit: p.limit + 1,
+    });
+    const more = rows.length > p.limit;
+    const page = rows.slice(0, p.limit).map(toLogEvent);
+    return { logs: p.newest ? page.reverse() : page, more };
+  }
+
+  logsAfter(f: LogQueryFilter, afterId: string, limit: number): Promise<LogEvent[]> {
+    return this.page(f, { afterId, limit, newest: false }).then((r) => r.logs);
+  }
+
+  async vehicles(scope?: readonly number[]): Promise<Vehicle[]> {
+    const em = this.orm.em.fork();
+    return em.find(VehicleSchema, scope ? { id: { $in: [...scope] } } : {}, { orderBy: { id: 'asc' } });
+  }
+
+  async vehicle(id: number): Promise<Vehicle | null> {
+    return this.orm.em.fork().findOne(VehicleSchema, { id });
+  }
+
+  async latestTelemetry(vehicleId: number): Promise<LogEvent | null> {
+    const row = await this.orm.em.fork().findOne(
+      LogSchema,
+      { vehicleId, type: 'vehicle_log' },
+      { orderBy: { id: 'desc' } },
+    );
+    return row ? toLogEvent(row) : null;
+  }
+}

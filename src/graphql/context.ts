@@ -1,0 +1,15 @@
+import type { LogQueries } from '../db/logs.js';
+import type { LogHub } from '../live/hub.js';
+import type { ConnectionRegistry, StatsSnapshot } from '../stats.js';
+
+/** What every resolver gets: read access, the live hub, stats, and who is asking. */
+export interface GraphQLContext {
+  queries: LogQueries;
+  hub: LogHub;
+  stats: () => StatsSnapshot;
+  registry: ConnectionRegistry;
+  /** Vehicles this caller may see; undefined = all. */
+  scope?: readonly number[];
+  /** Live events a subscriber may fall behind before it is dropped. */
+  subscriberCapacity: number;
+}

@@ -1,0 +1,7 @@
+import { builder } from '../builder.js';
+import './scalars.js';
+import './logs.js';
+import './vehicles.js';
+import './stats.js';
+
+export const schema = builder.toSchema({ sortSchema: false });

@@ -1,0 +1,19 @@
+import type { StatsSnapshot } from '../../stats.js';
+import { builder } from '../builder.js';
+
+const StatsRef = builder.objectRef<StatsSnapshot>('Stats').implement({
+  fields: (t) => ({
+    activeConnections: t.exposeInt('activeConnections'),
+    legacyConnections: t.exposeInt('legacyConnections'),
+    graphqlConnections: t.exposeInt('graphqlConnections'),
+    activeSubscriptions: t.exposeInt('activeSubscriptions'),
+    messagesReceived: t.exposeInt('messagesReceived'),
+    messagesStored: t.exposeInt('messagesStored'),
+    messagesRejected: t.exposeInt('messagesRejected'),
+    messagesDuplicate: t.exposeInt('messagesDuplicate', { description: 'Redeliveries recognised and not stored again' }),
+    ingestBacklog: t.exposeInt('ingestBacklog', { description: 'Messages received but not yet committed' }),
+    uptimeSeconds: t.exposeFloat('uptimeSeconds'),
+  }),
+});
+
+builder.queryField('stats', (t) => t.field({ type: StatsRef, resolve: (_root, _args, ctx) => ctx.stats() }));

@@ -1,0 +1,104 @@
+// graphql-yoga for HTTP (queries, SSE subscriptions, GraphiQL) and graphql-ws on the same path
+// and port: one HTTP server, a `ws` server in noServer mode, the upgrade routed by app.ts.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { ExecutionArgs } from 'graphql';
+import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import type { ConnectionRegistry } from '../stats.js';
+import type { GraphQLContext } from './context.js';
+import { schema } from './schema/index.js';
+import { EXAMPLE_OPERATIONS } from './examples.js';
+
+/** The per-process parts of the context; the caller's scope is added per request/socket. */
+export type BaseContext = Omit<GraphQLContext, 'scope'>;
+
+interface ServerContext {
+  req?: IncomingMessage;
+  /** Set for graphql-ws operations: the scope resolved when the socket connected. */
+  wsScope?: readonly number[];
+}
+
+export interface GraphQLServerOptions {
+  base: BaseContext;
+  registry: ConnectionRegistry;
+  /** graphql-ws keep-alive ping interval. */
+  keepAliveMs: number;
+  maxPayload: number;
+}
+
+export class GraphQLServer {
+  readonly yoga: YogaServerInstance<ServerContext, GraphQLContext>;
+  private readonly wss: WebSocketServer;
+  private readonly disposable: { dispose(): void | Promise<void> };
+
+  constructor(o: GraphQLServerOptions) {
+    this.yoga = createYoga<ServerContext, GraphQLContext>({
+      schema,
+      graphqlEndpoint: '/graphql',
+      logging: false,
+      maskedErrors: true, // unexpected errors reach clients as INTERNAL_SERVER_ERROR, details in our log
+      landingPage: false,
+      graphiql: { title: 'SEANO telemetry', defaultQuery: EXAMPLE_OPERATIONS },
+      context: ({ wsScope }): GraphQLContext => ({ ...o.base, scope: wsScope }),
+    });
+
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, perMessageDeflate: false });
+    const yoga = this.yoga;
+    this.disposable = useServer<Record<string, unknown>, { unregister?: () => void }>(
+      {
+        onConnect: (ctx) => {
+          ctx.extra.unregister = o.registry.add({ surface: 'graphql', connectedAt: new Date(), endpoint: '/graphql' });
+          return true;
+        },
+        onClose: (ctx) => ctx.extra.unregister?.(),
+        execute: (args) => (args.rootValue as Envelope).execute(args) as never,
+        subscribe: (args) => (args.rootValue as Envelope).subscribe(args) as never,
+        // Run socket operations through yoga's envelop so its plugins (masking, limits) apply.
+        onSubscribe: async (ctx, _id, payload) => {
+          const enveloped = yoga.getEnveloped({ req: ctx.extra.request, params: payload } as never);
+          let document;
+          try {
+            document = enveloped.parse(payload.query);
+          } catch (err) {
+            return [err as never];
+          }
+          const errors = enveloped.validate(enveloped.schema, document);
+          if (errors.length > 0) return errors;
+          const contextValue = await enveloped.contextFactory();
+          const args: ExecutionArgs = {
+            schema: enveloped.schema,
+            operationName: payload.operationName,
+            document,
+            variableValues: payload.variables,
+            contextValue,
+            rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies Envelope,
+          };
+          return args;
+        },
+      },
+      this.wss,
+      o.keepAliveMs,
+    );
+  }
+
+  get connections(): number {
+    return this.wss.clients.size;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+  }
+
+  async close(): Promise<void> {
+    for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
+    await this.disposable.dispose();
+  }
+}
+
+interface Envelope {
+  execute: (args: ExecutionArgs) => unknown;
+  subscribe: (args: ExecutionArgs) => unknown;
+}
+

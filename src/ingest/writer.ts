@@ -1,0 +1,202 @@
+// LogWriter: group commit. Messages queue while the previous transaction commits, so a batch
+// forms by itself under load and a lone message waits for nobody. A message's promise settles
+// only after its batch committed; the MQTT edge sends the PUBACK then.
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { DriverException } from '@mikro-orm/core';
+import type { Logger } from 'pino';
+import type { LogEvent, LogPubSub } from '../pubsub/index.js';
+import type { ValidLog } from './payload.js';
+import type { IngestCounters } from './counters.js';
+
+/** A message as received, with its verdict: a valid log to store, or a reason to keep it as rejected. */
+export type WriteItem = { topic: string; payload: Uint8Array; receivedAt: Date } & (
+  | { kind: 'log'; log: ValidLog }
+  | { kind: 'rejected'; reason: string }
+);
+
+interface Pending {
+  item: WriteItem;
+  done: () => void;
+}
+
+export interface LogWriterOptions {
+  orm: MikroORM;
+  pubsub: LogPubSub;
+  counters: IngestCounters;
+  logger: Logger;
+  maxBatch: number;
+}
+
+// Any constant works; every writer (in every instance) takes this lock for its commit.
+const ID_LOCK = 7_261_001;
+const RETRY_MIN_MS = 100;
+const RETRY_MAX_MS = 5_000;
+const REFUSED = 'database refused it';
+
+export class LogWriter {
+  private queue: Pending[] = [];
+  private draining: Promise<void> | undefined;
+  /** False from the first failed commit until the next one succeeds; /readyz reads it. */
+  databaseUp = true;
+
+  constructor(private readonly options: LogWriterOptions) {}
+
+  /** Resolves once the item is committed (stored, found to be a duplicate, or kept as rejected). */
+  write(item: WriteItem): Promise<void> {
+    return new Promise((done) => {
+      this.queue.push({ item, done });
+      this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    });
+  }
+
+  get backlog(): number {
+    return this.queue.length;
+  }
+
+  /** Waits until everything written so far is committed. */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, this.options.maxBatch);
+      await this.commitWithRetry(batch);
+    }
+  }
+
+  private async commitWithRetry(batch: Pending[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.commit(batch);
+        this.databaseUp = true;
+        return;
+      } catch (error) {
+        if (isDataError(error) && batch.length > 1) {
+          // One bad row must not hold back its neighbours: commit them one by one.
+          for (const one of batch) await this.commitWithRetry([one]);
+          return;
+        }
+        if (isDataError(error)) {
+          const only = batch[0]!;
+          if (only.item.kind === 'rejected' && only.item.reason.startsWith(REFUSED)) {
+            // Even the rejected-row form was refused: nothing left to store, say so loudly.
+            this.options.logger.error({ err: error, topic: only.item.topic }, 'message could not be stored in any form');
+            this.options.counters.rejected++;
+            only.done();
+            return;
+          }
+          only.item = toRejected(only.item, `${REFUSED}: ${(error as Error).message.slice(0, 200)}`);
+          continue;
+        }
+        this.databaseUp = false;
+        const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt);
+        if (attempt === 0 || delay === RETRY_MAX_MS) {
+          this.options.logger.error({ err: error, backlog: this.queue.length + batch.length }, 'commit failed; retrying');
+        }
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    const logs = batch.flatMap((p) => (p.item.kind === 'log' ? [p.item.log] : []));
+    const rejected = batch.flatMap((p) => (p.item.kind === 'rejected' ? [p.item] : []));
+    const em = this.options.orm.em.fork();
+    const inserted = await em.transactional(async (tx) => {
+      const ids = await allocateIds(tx, logs.length);
+      const storedIds = logs.length ? await insertLogs(tx, logs, ids) : new Set<string>();
+      if (rejected.length) await insertRejected(tx, rejected);
+      return logs.flatMap((log, i) => (storedIds.has(ids[i]!) ? [toEvent(ids[i]!, log)] : []));
+    });
+    const { counters, pubsub } = this.options;
+    counters.stored += inserted.length;
+    counters.duplicates += logs.length - inserted.length;
+    counters.rejected += rejected.length;
+    for (const event of inserted) pubsub.publish('log', event);
+    for (const p of batch) p.done();
+  }
+}
+
+/** Ids for this batch, taken under a transaction-scoped lock so that ids commit in order. */
+async function allocateIds(tx: EntityManager, count: number): Promise<string[]> {
+  if (count === 0) return [];
+  await tx.execute('select pg_advisory_xact_lock(?)', [ID_LOCK]);
+  const [row] = await tx.execute<{ last: string }[]>(
+    `select setval('log_id_seq', nextval('log_id_seq') + ? - 1)::text as last`,
+    [count],
+  );
+  const last = BigInt(row!.last);
+  return Array.from({ length: count }, (_, i) => String(last - BigInt(count - 1 - i)));
+}
+
+/** One statement: registers/touches the vehicles and inserts the logs; returns the ids stored. */
+async function insertLogs(tx: EntityManager, logs: ValidLog[], ids: string[]): Promise<Set<string>> {
+  const rows = logs.map((l, i) => ({
+    id: ids[i],
+    vehicle_id: l.vehicleId,
+    type: l.type,
+    timestamp: l.timestamp.toISOString(),
+    received_at: l.receivedAt.toISOString(),
+    sensor_id: l.sensorId,
+    message: l.message,
+    data: l.data,
+    dedup_key: l.dedupKey,
+  }));
+  const result = await tx.execute<{ id: string }[]>(
+    `with r as (
+       select * from jsonb_to_recordset(?::jsonb) as r(id bigint, vehicle_id int, type text,
+         timestamp timestamptz, received_at timestamptz, sensor_id int, message text, data jsonb, dedup_key text)
+     ), v as (
+       insert into vehicle (id, first_seen_at, last_seen_at)
+       select vehicle_id, min(received_at), max(received_at) from r group by vehicle_id
+       on conflict (id) do update set last_seen_at = greatest(vehicle.last_seen_at, excluded.last_seen_at)
+     )
+     insert into log (id, vehicle_id, type, timestamp, received_at, sensor_id, message, data, dedup_key)
+     select id, vehicle_id, type, timestamp, received_at, sensor_id, message, data, dedup_key from r order by id
+     on conflict (vehicle_id, type, dedup_key) where dedup_key is not null do nothing
+     returning id::text as id`,
+    [JSON.stringify(rows)],
+  );
+  return new Set(result.map((r) => r.id));
+}
+
+async function insertRejected(tx: EntityManager, items: Extract<WriteItem, { kind: 'rejected' }>[]): Promise<void> {
+  const rows = items.map((r) => ({
+    topic: r.topic,
+    payload: Buffer.from(r.payload).toString('base64'),
+    reason: r.reason,
+    received_at: r.receivedAt.toISOString(),
+  }));
+  await tx.execute(
+    `insert into rejected_message (topic, payload, reason, received_at)
+     select topic, decode(payload, 'base64'), reason, received_at
+     from jsonb_to_recordset(?::jsonb) as r(topic text, payload text, reason text, received_at timestamptz)`,
+    [JSON.stringify(rows)],
+  );
+}
+
+function toEvent(id: string, log: ValidLog): LogEvent {
+  return {
+    id,
+    vehicleId: log.vehicleId,
+    type: log.type,
+    timestamp: log.timestamp.toISOString(),
+    receivedAt: log.receivedAt.toISOString(),
+    sensorId: log.sensorId,
+    message: log.message,
+    data: log.data,
+  };
+}
+
+function toRejected(item: WriteItem, reason: string): WriteItem {
+  // The topic is the one field of a rejected row that could itself be refused (U+0000).
+  return { topic: item.topic.replace(/\u0000/g, ''), payload: item.payload, receivedAt: item.receivedAt, kind: 'rejected', reason };
+}
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity): retrying the same rows cannot help. */
+function isDataError(error: unknown): boolean {
+  const code = error instanceof DriverException ? (error.code ?? error.sqlState) : (error as { code?: string })?.code;
+  return typeof code === 'string' && /^2[23]/.test(code);
+}

@@ -1,0 +1,176 @@
+// The /api/ws adapter for the original pages: hub events → the seed's JSON frames.
+// A broadcast is serialised once and the same string goes to every matching socket; only a
+// socket resuming with ?after= gets its own stream (its replay is personal).
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ReplaySource } from '../live/stream.js';
+import { openLogStream } from '../live/stream.js';
+import type { LogHub } from '../live/hub.js';
+import { matches, type LogFilter } from '../live/filter.js';
+import type { ConnectionRegistry } from '../stats.js';
+import { connectionFrame, invalidJsonFrame, logFrame } from './frames.js';
+import { MAX_VEHICLE_ID } from '../ingest/topics.js';
+
+export interface LegacyWsOptions {
+  hub: LogHub;
+  source: ReplaySource;
+  registry: ConnectionRegistry;
+  logger: Logger;
+  /** Bytes a socket may have queued unsent before it is closed with 1013 (slow consumer). */
+  maxBufferedBytes: number;
+  /** Inbound frame limit: clients only send pings. */
+  maxPayload: number;
+  heartbeatMs: number;
+  subscriberCapacity: number;
+}
+
+interface Client {
+  socket: WebSocket;
+  filter: LogFilter;
+  /** True while this socket replays ?after= on its own stream; the broadcast skips it. */
+  personal: boolean;
+  alive: boolean;
+}
+
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+
+export type RouteResult = { ok: true; filter: LogFilter; after?: string; endpoint: string } | { ok: false; status: number; message: string };
+
+/** `/api/ws`, `/api/ws/vehicle/{id}`, optional `?after=`; anything else is refused before the upgrade. */
+export function routeLegacy(url: URL): RouteResult {
+  const m = /^\/api\/ws(?:\/vehicle\/([^/]+))?\/?$/.exec(url.pathname);
+  if (!m) return { ok: false, status: 404, message: 'Not Found' };
+  const filter: LogFilter = {};
+  if (m[1] !== undefined) {
+    const id = /^[1-9]\d{0,9}$/.test(m[1]) ? Number(m[1]) : NaN;
+    if (!(id <= MAX_VEHICLE_ID)) return { ok: false, status: 400, message: `invalid vehicle id "${m[1].slice(0, 32)}"` };
+    filter.vehicleId = id;
+  }
+  const after = url.searchParams.get('after') ?? undefined;
+  if (after !== undefined && !/^\d{1,19}$/.test(after)) return { ok: false, status: 400, message: 'after must be a log id' };
+  return { ok: true, filter, after, endpoint: url.pathname.replace(/\/$/, '') };
+}
+
+export class LegacyWsServer {
+  private readonly wss: WebSocketServer;
+  private readonly clients = new Set<Client>();
+  private readonly unlisten: () => void;
+  private readonly heartbeat: NodeJS.Timeout;
+  slowConsumersClosed = 0;
+
+  constructor(private readonly o: LegacyWsOptions) {
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, perMessageDeflate: false });
+    this.unlisten = o.hub.listen((e) => this.broadcast(e));
+    this.heartbeat = setInterval(() => this.ping(), o.heartbeatMs).unref();
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Extract<RouteResult, { ok: true }>, scope?: readonly number[]): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, route, scope));
+  }
+
+  private accept(ws: WebSocket, route: Extract<RouteResult, { ok: true }>, scope?: readonly number[]): void {
+    const client: Client = { socket: ws, filter: { ...route.filter, scope }, personal: route.after !== undefined, alive: true };
+    this.clients.add(client);
+    const unregister = this.o.registry.add({
+      surface: 'legacy',
+      connectedAt: new Date(),
+      endpoint: route.endpoint,
+      vehicleFilter: route.filter.vehicleId,
+      scope,
+    });
+    ws.send(connectionFrame(this.clients.size));
+    ws.on('pong', () => (client.alive = true));
+    ws.on('message', (data, isBinary) => this.onMessage(client, data.toString(), isBinary));
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => {
+      this.clients.delete(client);
+      unregister();
+    });
+    if (route.after !== undefined) void this.runPersonal(client, route.after);
+  }
+
+  private onMessage(client: Client, text: string, isBinary: boolean): void {
+    let msg: unknown;
+    try {
+      msg = isBinary ? undefined : JSON.parse(text);
+    } catch {
+      msg = undefined;
+    }
+    if (msg === undefined || typeof msg !== 'object' || msg === null) {
+      this.send(client, invalidJsonFrame);
+      return;
+    }
+    const { type, timestamp } = msg as { type?: unknown; timestamp?: unknown };
+    if (type === 'ping') this.send(client, JSON.stringify({ type: 'pong', timestamp }));
+  }
+
+  /** Replay after `after`, then live, on this socket's own stream. */
+  private async runPersonal(client: Client, after: string): Promise<void> {
+    const stream = openLogStream(this.o.hub, this.o.source, { filter: client.filter, after, capacity: this.o.subscriberCapacity });
+    client.socket.once('close', () => {
+      void stream.return?.();
+    });
+    try {
+      for await (const e of stream) {
+        if (!this.send(client, logFrame(e, this.clients.size))) break;
+      }
+    } catch (err) {
+      this.o.logger.debug({ err }, 'legacy resume stream ended');
+      this.closeSlow(client);
+    }
+  }
+
+  private broadcast(e: Parameters<typeof logFrame>[0]): void {
+    let frame: string | undefined;
+    for (const client of this.clients) {
+      if (client.personal || !matches(client.filter, e)) continue;
+      frame ??= logFrame(e, this.clients.size); // once per broadcast, not per client
+      this.send(client, frame);
+    }
+  }
+
+  /** Sends unless the socket is over its buffer cap; a slow consumer is closed with 1013. */
+  private send(client: Client, frame: string): boolean {
+    const ws = client.socket;
+    if (ws.readyState !== ws.OPEN) return false;
+    if (ws.bufferedAmount > this.o.maxBufferedBytes) {
+      this.closeSlow(client);
+      return false;
+    }
+    ws.send(frame);
+    return true;
+  }
+
+  private closeSlow(client: Client): void {
+    if (client.socket.readyState !== client.socket.OPEN) return;
+    this.slowConsumersClosed++;
+    client.socket.close(CLOSE_TRY_AGAIN_LATER, 'slow consumer: reconnect with ?after=<last id>');
+    // A peer that stopped reading will not answer the close handshake either.
+    setTimeout(() => client.socket.terminate(), 1000).unref();
+  }
+
+  private ping(): void {
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+    }
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    this.unlisten();
+    for (const client of this.clients) client.socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+}

@@ -1,0 +1,75 @@
+// A live log stream that can resume: replay what is stored after `after`, then go on live,
+// with no gap and no duplicate.
+//
+// Why it holds: the hub listener is registered *before* each replay query. A log committed
+// before the query is in its result; one committed after is published after its commit, so it
+// reaches the listener. Live events with an id the replay already covered are skipped. Ids are
+// committed in order (the writer's advisory lock), so "id <= last replayed" means "seen".
+// If live events overflow the queue during a long replay, the queue is dropped and the replay
+// simply reads further: everything published is also in the database.
+import type { LogEvent } from '../pubsub/index.js';
+import { matches, type LogFilter } from './filter.js';
+import type { LogHub } from './hub.js';
+import { BoundedQueue } from './queue.js';
+
+export interface ReplaySource {
+  /** Stored logs matching the filter with id > afterId, oldest first, at most `limit`. */
+  logsAfter(filter: LogFilter, afterId: string, limit: number): Promise<LogEvent[]>;
+}
+
+export interface StreamOptions {
+  filter: LogFilter;
+  /** Resume after this log id (exclusive); undefined = live only. */
+  after?: string;
+  /** Live events a subscriber may fall behind before it is dropped. */
+  capacity: number;
+}
+
+const REPLAY_PAGE = 500;
+
+export function openLogStream(hub: LogHub, source: ReplaySource, o: StreamOptions): AsyncIterableIterator<LogEvent> {
+  const open = () => {
+    const q: BoundedQueue<LogEvent> = new BoundedQueue<LogEvent>(o.capacity, () => unlisten());
+    const unlisten = hub.listen((e) => matches(o.filter, e) && q.push(e));
+    return q;
+  };
+  let queue = open();
+  let closed = false;
+
+  async function* run(): AsyncGenerator<LogEvent> {
+    let last = o.after === undefined ? undefined : BigInt(o.after);
+    if (last !== undefined) {
+      for (;;) {
+        const page = await source.logsAfter(o.filter, String(last), REPLAY_PAGE);
+        if (closed) return;
+        for (const e of page) yield e;
+        if (page.length > 0) last = BigInt(page[page.length - 1]!.id);
+        if (page.length === REPLAY_PAGE) continue;
+        if (!queue.failed) break;
+        queue = open(); // fell behind during the replay: listen again and read on from the database
+      }
+    }
+    for (;;) {
+      const { value, done } = await queue.next();
+      if (done) return;
+      if (last !== undefined && BigInt(value.id) <= last) continue;
+      yield value;
+    }
+  }
+
+  const gen = run();
+  return {
+    next: () => gen.next(),
+    // Close the queue first: a generator parked on `await queue.next()` would otherwise
+    // not see return() until the next event arrived (an idle subscription would leak).
+    return: async () => {
+      closed = true;
+      await queue.return();
+      return gen.return(undefined);
+    },
+    throw: (e) => gen.throw(e),
+    [Symbol.asyncIterator]() {
+      return this;
+    },
+  };
+}

@@ -1,0 +1,58 @@
+// Entry: settings → app.start(); SIGTERM/SIGINT → app.stop(). Start-up errors end in one line.
+import { ConfigError, loadConfig } from './config.js';
+import { startApp, StartupError } from './app.js';
+import { createLogger } from './logger.js';
+
+const STOP_DEADLINE_MS = 10_000;
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  if (!config.AUTH_JWT_SECRET) logger.warn('AUTH_JWT_SECRET is not set: every client sees every vehicle (no auth)');
+  let app;
+  try {
+    app = await startApp(config, logger);
+  } catch (err) {
+    if (err instanceof StartupError) fail(err.message);
+    throw err;
+  }
+  const embedded = [!config.DATABASE_URL && `database: embedded PGlite in ${config.DATA_DIR}`, !config.MQTT_URL && `MQTT broker: embedded at ${app.mqttUrl}`].filter(Boolean);
+  console.log(
+    [
+      `SEANO telemetry listening on ${app.url}`,
+      `  GraphQL + GraphiQL  ${app.url}/graphql  (graphql-ws and SSE on the same path)`,
+      `  legacy WebSocket    ${app.url.replace('http', 'ws')}/api/ws`,
+      `  stats               ${app.url}/api/ws/stats`,
+      `  MQTT                ${app.mqttUrl}  topics ${config.MQTT_TOPIC_PREFIX}/{vehicle_id}/{raw_log|sensor_log|vehicle_log}`,
+      ...embedded.map((e) => `  ${e}`),
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    setTimeout(() => {
+      logger.error('did not stop within 10 s; exiting');
+      process.exit(1);
+    }, STOP_DEADLINE_MS).unref();
+    await app.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function fail(message: string): never {
+  console.error(`seano-telemetry: ${message}`);
+  process.exit(1);
+}
+
+void main();

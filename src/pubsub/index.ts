@@ -1,0 +1,20 @@
+// The only channel from ingest to consumers (GraphQL subscriptions, the legacy WebSocket).
+import { createPubSub, type PubSub } from 'graphql-yoga';
+import type { PubSubEventTarget } from '@graphql-yoga/subscription';
+import type { LogEvent } from './events.js';
+
+export type { LogEvent, LogType } from './events.js';
+export { LOG_TYPES } from './events.js';
+
+export type PubSubTopics = {
+  /** Every stored log, in id order. Consumers filter by vehicle and type themselves. */
+  log: [event: LogEvent];
+};
+
+export type LogPubSub = PubSub<PubSubTopics>;
+export type LogEventTarget = PubSubEventTarget<PubSubTopics>;
+
+/** In-memory by default; pass a Redis event target to fan out across instances. */
+export function createLogPubSub(eventTarget?: LogEventTarget): LogPubSub {
+  return createPubSub<PubSubTopics>(eventTarget ? { eventTarget } : {});
+}

@@ -1,0 +1,65 @@
+// Connection registry and the stats both /api/ws/stats and Query.stats report (SPEC §6).
+import type { IngestCounters } from './ingest/counters.js';
+
+export type Surface = 'legacy' | 'graphql';
+
+export interface ConnectionInfo {
+  surface: Surface;
+  connectedAt: Date;
+  endpoint: string;
+  vehicleFilter?: number;
+  /** Vehicles the connection's token may see; undefined = all. */
+  scope?: readonly number[];
+}
+
+export interface StatsSnapshot {
+  activeConnections: number;
+  legacyConnections: number;
+  graphqlConnections: number;
+  activeSubscriptions: number;
+  messagesReceived: number;
+  messagesStored: number;
+  messagesRejected: number;
+  messagesDuplicate: number;
+  ingestBacklog: number;
+  uptimeSeconds: number;
+  connections: ConnectionInfo[];
+}
+
+export class ConnectionRegistry {
+  readonly connections = new Set<ConnectionInfo>();
+  activeSubscriptions = 0;
+
+  add(info: ConnectionInfo): () => void {
+    this.connections.add(info);
+    return () => this.connections.delete(info);
+  }
+
+  count(surface?: Surface): number {
+    if (!surface) return this.connections.size;
+    let n = 0;
+    for (const c of this.connections) if (c.surface === surface) n++;
+    return n;
+  }
+}
+
+export function snapshot(
+  registry: ConnectionRegistry,
+  counters: IngestCounters,
+  backlog: number,
+  startedAt: number,
+): StatsSnapshot {
+  return {
+    activeConnections: registry.count(),
+    legacyConnections: registry.count('legacy'),
+    graphqlConnections: registry.count('graphql'),
+    activeSubscriptions: registry.activeSubscriptions,
+    messagesReceived: counters.received,
+    messagesStored: counters.stored,
+    messagesRejected: counters.rejected,
+    messagesDuplicate: counters.duplicates,
+    ingestBacklog: backlog,
+    uptimeSeconds: (Date.now() - startedAt) / 1000,
+    connections: [...registry.connections],
+  };
+}
