@@ -24,6 +24,8 @@ export class StartupError extends Error {}
 
 export interface App {
   url: string;
+  /** For operators' scripts and tests that inspect storage directly. */
+  orm: MikroORM;
   port: number;
   mqttUrl: string;
   stats: () => ReturnType<typeof snapshot>;
@@ -160,6 +162,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       url: `http://${shownHost}:${port}`,
       port,
       mqttUrl,
+      orm,
       stats,
       stop: stopAll,
     };

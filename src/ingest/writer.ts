@@ -36,6 +36,7 @@ const REFUSED = 'database refused it';
 
 export class LogWriter {
   private queue: Pending[] = [];
+  private committing = 0;
   private draining: Promise<void> | undefined;
   /** False from the first failed commit until the next one succeeds; /readyz reads it. */
   databaseUp = true;
@@ -50,8 +51,9 @@ export class LogWriter {
     });
   }
 
+  /** Received but not yet committed: queued plus the batch being committed. */
   get backlog(): number {
-    return this.queue.length;
+    return this.queue.length + this.committing;
   }
 
   /** Waits until everything written so far is committed. */
@@ -62,7 +64,9 @@ export class LogWriter {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.options.maxBatch);
+      this.committing = batch.length;
       await this.commitWithRetry(batch);
+      this.committing = 0;
     }
   }
 
