@@ -11,6 +11,7 @@ import { IngestCounters } from './ingest/counters.js';
 import { LogWriter } from './ingest/writer.js';
 import { redactUrl, startMqttIngest, type MqttIngest } from './ingest/mqtt.js';
 import { createLogPubSub } from './pubsub/index.js';
+import { connectRedisEventTarget, type RedisTarget } from './pubsub/redis.js';
 import { LogHub } from './live/hub.js';
 import { GraphQLServer } from './graphql/server.js';
 import { LegacyWsServer, routeLegacy } from './legacy-ws/server.js';
@@ -61,7 +62,15 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     cleanups.push(() => orm.close(true));
 
     // 2. The path of a message: writer → pubsub → hub → edges
-    const pubsub = createLogPubSub();
+    let redis: RedisTarget | undefined;
+    if (config.REDIS_URL) {
+      redis = await connectRedisEventTarget(config.REDIS_URL).catch((err: Error) => {
+        throw new StartupError(`cannot connect to Redis at ${redactUrl(config.REDIS_URL!)}: ${err.message}; check REDIS_URL`);
+      });
+      const connected = redis;
+      cleanups.push(() => connected.close());
+    }
+    const pubsub = createLogPubSub(redis?.eventTarget);
     const hub = new LogHub(pubsub, logger);
     cleanups.push(() => hub.stop());
     const counters = new IngestCounters();
@@ -145,6 +154,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       clientId: config.MQTT_CLIENT_ID ?? defaultClientId(),
       username: config.MQTT_USERNAME,
       password: config.MQTT_PASSWORD,
+      sharedGroup: config.MQTT_SHARED_GROUP,
       prefix: config.MQTT_TOPIC_PREFIX,
       maxPayload: config.MQTT_MAX_PAYLOAD,
       maxInflight: config.INGEST_MAX_INFLIGHT,

@@ -32,6 +32,12 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ . : -')
     .optional(),
+  // Set on every instance of a scaled-out deployment: they share the stream ($share/{group}/...)
+  // so each message is stored once. Mosquitto 2, EMQX, HiveMQ support it; aedes does not.
+  MQTT_SHARED_GROUP: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -')
+    .optional(),
   // 256 KiB: a generous ceiling for one telemetry message; larger ones are rejected, not stored.
   MQTT_MAX_PAYLOAD: positiveInt.max(16 * 1024 * 1024).default(256 * 1024),
   // Messages read from the broker but not yet committed. Past it we stop reading (backpressure).

@@ -163,7 +163,6 @@ describe('docker-compose.yml', () => {
     expect(nginx).toMatch(/proxy_read_timeout\s+1h;/);
   });
 
-  it.todo('scale profile: the service reads MQTT_SHARED_GROUP and uses REDIS_URL (today both are ignored)');
 });
 
 describe('mosquitto/mosquitto.conf', () => {
