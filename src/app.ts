@@ -155,6 +155,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       username: config.MQTT_USERNAME,
       password: config.MQTT_PASSWORD,
       sharedGroup: config.MQTT_SHARED_GROUP,
+      // aedes has no shared subscriptions, and no in-flight cap that would call for them.
+      connections: config.MQTT_URL ? config.MQTT_INGEST_CONNECTIONS : 1,
       prefix: config.MQTT_TOPIC_PREFIX,
       maxPayload: config.MQTT_MAX_PAYLOAD,
       maxInflight: config.INGEST_MAX_INFLIGHT,

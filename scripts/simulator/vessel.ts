@@ -38,7 +38,7 @@ export const BAY = { minLat: -6.12, maxLat: -5.95, minLon: 106.7, maxLon: 107.0 
 export const BASE = { lat: -6.105, lon: 106.83 } as const;
 // Routes stay north of -6.075: the coastline and reclaimed islands lie just south of it.
 const ROUTE_AREA = { minLat: -6.075, maxLat: -5.97, minLon: 106.73, maxLon: 106.97 } as const;
-const CAPACITY_AH = 10;
+const CAPACITY_AH = 20;
 const M_PER_DEG = 111_320;
 export const BOOT_LINES = ['Jetson boot complete', 'MAVLink heartbeat OK', 'GPS fix acquired (3D, 12 sats)'];
 
@@ -64,16 +64,18 @@ function offsetM(a: Point, b: Point): { dx: number; dy: number } {
 export const distanceM = (a: Point, b: Point): number => { const { dx, dy } = offsetM(a, b); return Math.hypot(dx, dy); };
 const bearingDeg = (a: Point, b: Point): number => { const { dx, dy } = offsetM(a, b); return ((Math.atan2(dx, dy) * 180) / Math.PI + 360) % 360; };
 
-/** Signal strength falls with distance from the base: about -30 dBm alongside, -95 dBm at 20 km. */
+/** Signal strength falls with distance from the base: -30 dBm alongside, ~-85 at 7 km, -95 from 10 km. */
 export function rssiAt(p: Point, noise = 0): number {
   const km = distanceM(p, BASE) / 1000;
-  const fall = Math.log10(1 + km) / Math.log10(21); // 0 at the base, 1 at 20 km
+  const fall = Math.log10(1 + km) / Math.log10(11); // 0 at the base, 1 at 10 km (log: free-space-like)
   return Math.round(clamp(-30 - 65 * fall + noise, -95, -30));
 }
 
-/** Lawnmower lanes for even ids, a loop for odd ones, each vessel in its own part of the bay. */
-export function planRoute(id: number, rng: Rng): Point[] {
-  const c = { lat: between(rng, ROUTE_AREA.minLat + 0.02, ROUTE_AREA.maxLat - 0.02), lon: between(rng, ROUTE_AREA.minLon + 0.03, ROUTE_AREA.maxLon - 0.03) };
+/** Lawnmower lanes for even ids, a loop for odd ones, 2-6 km offshore of home in its own direction. */
+export function planRoute(id: number, home: Point, rng: Rng): Point[] {
+  const km = between(rng, 2, 6);
+  const dir = (between(rng, -70, 70) * Math.PI) / 180; // 0 = due north, out into the bay
+  const c = { lat: home.lat + (km * 1000 * Math.cos(dir)) / M_PER_DEG, lon: home.lon + (km * 1000 * Math.sin(dir)) / M_PER_DEG };
   const pts: Point[] = [];
   if (id % 2 === 0) {
     const lanes = 4 + Math.floor(rng() * 3);
@@ -95,30 +97,30 @@ export function createVessel(id: number, rng: Rng): Vessel {
   return {
     id, ...home, heading: between(rng, 0, 360), speed: 0, current: 0.5, usedAh: between(rng, 0, 0.3), seq: 0,
     phase: 'idle', mode: 'HOLD', armed: false, phaseLeft: between(rng, 2, 6), home,
-    route: planRoute(id, rng), waypoint: 0, cruise: between(rng, 3, 5.5), pending: [...BOOT_LINES],
+    route: planRoute(id, home, rng), waypoint: 0, cruise: between(rng, 4, 5.5), pending: [...BOOT_LINES],
     sent: 0, sensorTurn: 1, lowBatteryWarned: false, weakRssiWarned: false,
   };
 }
 
-/** Open-circuit voltage from charge used (12.6 V full, 10.5 V empty) minus sag under load. */
-export function batteryVoltage(v: Vessel): number {
-  const soc = clamp(1 - v.usedAh / CAPACITY_AH, 0, 1);
-  return 10.5 + 2.1 * soc - 0.015 * v.current;
-}
+/** Resting voltage from charge used: 12.6 V full, 10.5 V empty (roughly linear for a 3S Li-ion pack). */
+export const restingVoltage = (v: Vessel): number => 10.5 + 2.1 * clamp(1 - v.usedAh / CAPACITY_AH, 0, 1);
+/** What the sensor reads: resting voltage minus the sag under load. */
+export const batteryVoltage = (v: Vessel): number => restingVoltage(v) - 0.015 * v.current;
 
 function setPhase(v: Vessel, phase: Phase, mode: string, rng: Rng): void {
   if (v.mode !== mode) v.pending.push(`Mode changed to ${mode}`);
   v.phase = phase;
   v.mode = mode;
-  v.phaseLeft = phase === 'mission' ? between(rng, 120, 600) : between(rng, 5, 20);
+  v.phaseLeft = phase === 'mission' ? between(rng, 1800, 3600) : between(rng, 5, 20);
 }
 
 /** Advances the mission state machine (arm → AUTO/GUIDED → RTL → HOLD → disarm) and the physics by dt seconds. */
 export function stepVessel(v: Vessel, dt: number, rng: Rng): void {
   v.phaseLeft -= dt;
-  const lowBattery = batteryVoltage(v) < 11.4; // time to head home (and to swap the pack)
-  if (v.phase === 'idle' && v.phaseLeft <= 0 && lowBattery) {
-    // Back at the mooring with a flat pack: the crew swaps it, so long runs keep going.
+  // Decided on resting voltage: the load sag would otherwise flip the decision every time it arms.
+  const lowBattery = restingVoltage(v) < 11.4;
+  if (v.phase === 'idle' && v.phaseLeft <= 0 && v.lowBatteryWarned) {
+    // Back at the mooring after a low-battery warning: the crew swaps the pack, so long runs keep going.
     v.usedAh = 0;
     v.lowBatteryWarned = false;
     v.pending.push('Battery swapped');
@@ -140,10 +142,12 @@ export function stepVessel(v: Vessel, dt: number, rng: Rng): void {
   if (target && v.phase === 'mission' && distanceM(v, target) < 30) {
     v.pending.push(`Waypoint ${v.waypoint + 1}/${v.route.length} reached`);
     v.waypoint = (v.waypoint + 1) % v.route.length;
+    if (v.waypoint === 0) v.phaseLeft = 0; // route done: come home
   }
-  // Speed eases toward its target (boats do not jump), with a little wave-driven wobble.
-  const wanted = !target ? 0 : v.phase === 'rtl' ? 4 : v.cruise + Math.sin(v.phaseLeft / 30) * 0.8;
-  const wobble = target ? between(rng, -0.15, 0.15) : 0;
+  // Speed eases toward its target (boats do not jump), with a little wave-driven wobble scaled
+  // by √dt so the jitter per second is the same whatever --rate is.
+  const wanted = !target ? 0 : v.phase === 'rtl' ? 5 : v.cruise + Math.sin(v.phaseLeft / 30) * 0.5;
+  const wobble = target ? between(rng, -0.15, 0.15) * Math.sqrt(Math.min(dt, 1)) : 0;
   v.speed = clamp(v.speed + clamp(wanted - v.speed, -0.5 * dt, 0.5 * dt) + wobble, 0, 6);
   if (target) {
     // Heading turns toward the target at most 20°/s, and the boat moves along its heading.

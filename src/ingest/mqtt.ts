@@ -18,6 +18,12 @@ import type { LogWriter, WriteItem } from './writer.js';
 export interface MqttIngestOptions extends PayloadLimits {
   url: string;
   clientId: string;
+  /**
+   * Subscriber connections. A broker keeps only so many unacknowledged messages in flight per
+   * connection (Mosquitto: 20), which caps a batch; several connections on one shared
+   * subscription multiply it. 1 for brokers without shared subscriptions (aedes).
+   */
+  connections: number;
   username?: string;
   password?: string;
   /** Shared-subscription group ($share/{group}/...) so N instances split the stream. */
@@ -42,8 +48,31 @@ const RECONNECT_MAX_MS = 30_000;
 const CONNECT_TIMEOUT_MS = 10_000;
 
 export async function startMqttIngest(o: MqttIngestOptions): Promise<MqttIngest> {
+  const group = o.sharedGroup ?? (o.connections > 1 ? o.clientId : undefined);
+  const filters = topicFilters(o.prefix).map((f) => (group ? `$share/${group}/${f}` : f));
+  const connections: MqttIngest[] = [];
+  try {
+    for (let i = 0; i < o.connections; i++) {
+      // Stable ids: each connection finds its persistent session again after a restart.
+      connections.push(await connectSubscriber(o, i === 0 ? o.clientId : `${o.clientId}-${i}`, filters));
+    }
+  } catch (err) {
+    await Promise.all(connections.map((c) => c.stop()));
+    throw err;
+  }
+  return {
+    get connected() {
+      return connections.every((c) => c.connected);
+    },
+    async stop() {
+      await Promise.all(connections.map((c) => c.stop()));
+    },
+  };
+}
+
+async function connectSubscriber(o: MqttIngestOptions, clientId: string, filters: string[]): Promise<MqttIngest> {
   const options: IClientOptions = {
-    clientId: o.clientId,
+    clientId,
     clean: false, // persistent session: the broker keeps our QoS 1 messages while we are away
     protocolVersion: 4, // 3.1.1: what both aedes and Mosquitto speak
     reconnectPeriod: RECONNECT_MIN_MS,
@@ -93,7 +122,7 @@ export async function startMqttIngest(o: MqttIngestOptions): Promise<MqttIngest>
   client.on('connect', () => {
     reconnectDelay = RECONNECT_MIN_MS;
     client.options.reconnectPeriod = reconnectDelay;
-    o.logger.info({ url: redactUrl(o.url), clientId: o.clientId }, 'MQTT connected');
+    o.logger.info({ url: redactUrl(o.url), clientId }, 'MQTT connected');
   });
   client.on('close', () => {
     generation++;
@@ -107,7 +136,6 @@ export async function startMqttIngest(o: MqttIngestOptions): Promise<MqttIngest>
   client.on('error', (err) => o.logger.warn({ err: err.message }, 'MQTT error'));
 
   await connectOnce(client, o.url);
-  const filters = topicFilters(o.prefix).map((f) => (o.sharedGroup ? `$share/${o.sharedGroup}/${f}` : f));
   await client.subscribeAsync(filters, { qos: 1 });
 
   return {

@@ -1,0 +1,68 @@
+// A private Mosquitto 2 for tests and the bench that need a broker configured as the project's
+// docker-compose configures it (max_queued_messages 100000): the machine's broker keeps
+// Mosquitto's default of 1000 queued messages per session and silently drops the rest.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Mosquitto {
+  url: string;
+  port: number;
+  /** Stops the broker (SIGTERM: it saves its persistent sessions first). */
+  stop(): Promise<void>;
+  /** Starts it again on the same port with the same persistence file. */
+  restart(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+export async function startMosquitto(): Promise<Mosquitto & { dispose(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'seano-mosquitto-'));
+  const port = await freePort();
+  const conf = join(dir, 'mosquitto.conf');
+  await writeFile(
+    conf,
+    [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
+      'max_queued_messages 100000', 'log_dest none'].join('\n') + '\n',
+  );
+  let child: ChildProcess | undefined;
+  const start = async () => {
+    child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
+    // Ready when the port accepts connections.
+    for (let i = 0; i < 100; i++) {
+      const ok = await new Promise<boolean>((resolve) => {
+        const s = connect(port, '127.0.0.1');
+        s.once('connect', () => (s.destroy(), resolve(true)));
+        s.once('error', () => resolve(false));
+      });
+      if (ok) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error('mosquitto did not start');
+  };
+  const stop = async () => {
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((r) => child!.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  await start();
+  return {
+    url: `mqtt://127.0.0.1:${port}`,
+    port,
+    stop,
+    restart: start,
+    async dispose() {
+      await stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
