@@ -14,6 +14,7 @@ RUN npm ci --omit=dev && npm cache clean --force
 
 COPY tsconfig.json ./
 COPY src ./src
+COPY public ./public
 
 # DATA_DIR holds the embedded PGlite database when DATABASE_URL is unset; it must be writable by `node`.
 RUN mkdir -p /app/data && chown node:node /app/data

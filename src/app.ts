@@ -1,5 +1,6 @@
 // Wiring: config → backends (real or embedded) → ingest → pubsub → edges. The only place that
 // knows whether PostgreSQL and the broker are embedded; everything below gets URLs.
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import type { Config } from './config.js';
@@ -38,6 +39,9 @@ const LEGACY_HEARTBEAT_MS = 30_000;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024; // per socket, then 1013 (slow consumer)
 const MAX_INBOUND_FRAME = 64 * 1024; // clients send pings and operations, never bulk data
 const SUBSCRIBER_CAPACITY = 10_000; // events a GraphQL subscriber may fall behind
+
+// The legacy test client (SPEC's /ws-test), a self-contained page.
+const wsTestPage = readFileSync(new URL('../public/ws-test.html', import.meta.url));
 
 export async function startApp(config: Config, logger: Logger): Promise<App> {
   const startedAt = Date.now();
@@ -108,6 +112,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       if (url.pathname === '/' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         return void res.end(homePage());
+      }
+      if (url.pathname === '/ws-test' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        return void res.end(wsTestPage);
       }
       sendJson(res, 404, { error: 'Not Found' });
     });

@@ -6,6 +6,7 @@ export function homePage(): string {
 <ul>
 <li><a href="/graphql">GraphiQL</a>: queries and subscriptions (<code>/graphql</code>, graphql-ws and SSE)</li>
 <li><code>ws://…/api/ws</code> and <code>/api/ws/vehicle/{id}</code>: the original JSON stream</li>
+<li><a href="/ws-test">/ws-test</a>: the legacy WebSocket test client</li>
 <li><a href="/api/ws/stats">/api/ws/stats</a>: connections and message counts</li>
 <li><a href="/readyz">/readyz</a>: database and broker reachable</li>
 </ul></body></html>`;
