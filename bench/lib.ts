@@ -1,49 +1,34 @@
 // Bench helpers: the service in a child process (its own event loop, as in production),
 // publishers like a fleet of Jetsons, and a scratch database on the machine's PostgreSQL.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createScratchDatabase } from '../test/utils/backends.js';
+import { spawnService } from '../test/utils/child.js';
 
 export const DB_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-export interface ChildService {
+export interface BenchService {
   url: string;
   port: number;
   prefix: string;
-  child: ChildProcess;
   stats(): Promise<any>;
   stop(): Promise<void>;
 }
 
-export async function startChildService(mqttUrl: string, env: Record<string, string> = {}): Promise<ChildService> {
+/** The service in its own process, on a scratch database, subscribed to `mqttUrl`. */
+export async function startChildService(mqttUrl: string, env: Record<string, string> = {}): Promise<BenchService> {
   const db = await createScratchDatabase(DB_URL);
   const tag = randomBytes(4).toString('hex');
   const prefix = `bench-${tag}`;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: {
-      ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', DATABASE_URL: db.url, MQTT_URL: mqttUrl,
-      MQTT_TOPIC_PREFIX: prefix, MQTT_CLIENT_ID: `bench-${tag}`, ...env,
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve(m[1]!.replace('localhost', '127.0.0.1'));
-    });
-    child.once('exit', (code) => reject(new Error(`service exited with ${code}`)));
-  });
-  const port = Number(new URL(url).port);
+  const svc = await spawnService({ DATABASE_URL: db.url, MQTT_URL: mqttUrl, MQTT_TOPIC_PREFIX: prefix, MQTT_CLIENT_ID: `bench-${tag}`, ...env });
   return {
-    url, port, prefix, child,
-    stats: async () => (await fetch(`${url}/api/ws/stats`)).json(),
+    url: svc.url,
+    port: svc.port,
+    prefix,
+    stats: svc.stats,
     async stop() {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
+      svc.child.kill('SIGTERM');
+      await svc.exited;
       await db.drop();
     },
   };
