@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import type { Config } from './config.js';
 import { initORM, type MikroORM } from './db/orm.js';
 import { LogQueries } from './db/logs.js';
+import { DatabaseHealth } from './db/health.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/broker.js';
 import { IngestCounters } from './ingest/counters.js';
@@ -64,6 +65,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       throw new StartupError(`cannot use the database at ${redactUrl(dbUrl)}: ${err.message}; check DATABASE_URL`);
     });
     cleanups.push(() => orm.close(true));
+    const dbHealth = new DatabaseHealth(orm);
+    cleanups.push(() => dbHealth.stop());
 
     // 2. The path of a message: writer → pubsub → hub → edges
     let redis: RedisTarget | undefined;
@@ -103,7 +106,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     let ingest: MqttIngest | undefined;
     const routes = {
       stats,
-      ready: () => ({ database: writer.databaseUp, broker: ingest?.connected ?? false }),
+      ready: () => ({ database: writer.databaseUp && dbHealth.up, broker: ingest?.connected ?? false }),
     };
     const server = createServer((req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');

@@ -38,10 +38,12 @@ const schema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 of A-Z a-z 0-9 _ -')
     .optional(),
-  // Subscriber connections to an external broker, on one shared subscription. The broker lets
-  // each connection have only a few unacknowledged messages (Mosquitto: 20), and we acknowledge
-  // at commit, so connections × 20 is the most a batch can hold. Always 1 with the embedded broker.
-  MQTT_INGEST_CONNECTIONS: positiveInt.max(64).default(8),
+  // Subscriber connections to an external broker. More than 1 puts them on one shared
+  // subscription, which multiplies the broker's per-connection in-flight cap (Mosquitto's
+  // max_inflight_messages, 20 by default) — but Mosquitto 2 does not keep shared subscriptions
+  // across a broker restart, so messages published before we resubscribe are lost. 1 (a plain
+  // persistent subscription) loses nothing; raise max_inflight_messages on the broker instead.
+  MQTT_INGEST_CONNECTIONS: positiveInt.max(64).default(1),
   // 256 KiB: a generous ceiling for one telemetry message; larger ones are rejected, not stored.
   MQTT_MAX_PAYLOAD: positiveInt.max(16 * 1024 * 1024).default(256 * 1024),
   // Messages read from the broker but not yet committed. Past it we stop reading (backpressure).

@@ -22,6 +22,7 @@ export interface StatsSnapshot {
   messagesRejected: number;
   messagesDuplicate: number;
   ingestBacklog: number;
+  slowConsumers: number;
   uptimeSeconds: number;
   connections: ConnectionInfo[];
 }
@@ -29,6 +30,8 @@ export interface StatsSnapshot {
 export class ConnectionRegistry {
   readonly connections = new Set<ConnectionInfo>();
   activeSubscriptions = 0;
+  /** Legacy sockets closed with 1013 and GraphQL subscriptions ended for falling behind. */
+  slowConsumers = 0;
 
   add(info: ConnectionInfo): () => void {
     this.connections.add(info);
@@ -59,6 +62,7 @@ export function snapshot(
     messagesRejected: counters.rejected,
     messagesDuplicate: counters.duplicates,
     ingestBacklog: backlog,
+    slowConsumers: registry.slowConsumers,
     uptimeSeconds: (Date.now() - startedAt) / 1000,
     connections: [...registry.connections],
   };

@@ -26,6 +26,7 @@ export function legacyStats(s: StatsSnapshot) {
     messages_rejected: s.messagesRejected,
     messages_duplicate: s.messagesDuplicate,
     ingest_backlog: s.ingestBacklog,
+    slow_consumers: s.slowConsumers,
     uptime_seconds: s.uptimeSeconds,
     connections_info: s.connections.map((c) => ({
       connected_at: c.connectedAt.toISOString(),

@@ -119,7 +119,14 @@ async function connectSubscriber(o: MqttIngestOptions, clientId: string, filters
   };
 
   let reconnectDelay = RECONNECT_MIN_MS;
-  client.on('connect', () => {
+  let connectedBefore = false;
+  client.on('connect', (connack) => {
+    // MQTT.js resubscribes when the broker lost our session. A shared subscription can be lost
+    // even when the session was kept (Mosquitto 2 does not persist them): subscribe again.
+    if (connectedBefore && connack.sessionPresent && filters.some((f) => f.startsWith('$share/'))) {
+      client.subscribe(filters, { qos: 1 });
+    }
+    connectedBefore = true;
     reconnectDelay = RECONNECT_MIN_MS;
     client.options.reconnectPeriod = reconnectDelay;
     o.logger.info({ url: redactUrl(o.url), clientId }, 'MQTT connected');

@@ -59,7 +59,6 @@ export class LegacyWsServer {
   private readonly clients = new Set<Client>();
   private readonly unlisten: () => void;
   private readonly heartbeat: NodeJS.Timeout;
-  slowConsumersClosed = 0;
 
   constructor(private readonly o: LegacyWsOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, perMessageDeflate: false });
@@ -150,7 +149,7 @@ export class LegacyWsServer {
 
   private closeSlow(client: Client): void {
     if (client.socket.readyState !== client.socket.OPEN) return;
-    this.slowConsumersClosed++;
+    this.o.registry.slowConsumers++;
     client.socket.close(CLOSE_TRY_AGAIN_LATER, 'slow consumer: reconnect with ?after=<last id>');
     // A peer that stopped reading will not answer the close handshake either.
     setTimeout(() => client.socket.terminate(), 1000).unref();

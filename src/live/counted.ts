@@ -1,5 +1,10 @@
 /** Wraps an iterator so `onEnd` runs exactly once, however it ends (done, error, or return()). */
-export function counted<T>(it: AsyncIterableIterator<T>, onStart: () => void, onEnd: () => void): AsyncIterableIterator<T> {
+export function counted<T>(
+  it: AsyncIterableIterator<T>,
+  onStart: () => void,
+  onEnd: () => void,
+  onError: (e: unknown) => void = () => {},
+): AsyncIterableIterator<T> {
   let ended = false;
   const end = () => {
     if (!ended) {
@@ -16,6 +21,7 @@ export function counted<T>(it: AsyncIterableIterator<T>, onStart: () => void, on
         return r;
       } catch (e) {
         end();
+        onError(e);
         throw e;
       }
     },

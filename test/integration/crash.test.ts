@@ -33,7 +33,7 @@ describe('crash and graceful stop (child process)', () => {
       env = { DATA_DIR: dir };
       cleanup = () => rm(dir, { recursive: true, force: true });
     }
-    env = { ...env, MQTT_URL: broker.url, MQTT_CLIENT_ID: 'crash-test', MQTT_INGEST_CONNECTIONS: '2' };
+    env = { ...env, MQTT_URL: broker.url, MQTT_CLIENT_ID: 'crash-test' };
     publisher = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'crash-test-vessel' });
   });
   afterAll(async () => {

@@ -2,7 +2,7 @@
 // docker-compose configures it (max_queued_messages 100000): the machine's broker keeps
 // Mosquitto's default of 1000 queued messages per session and silently drops the rest.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,12 +26,14 @@ async function freePort(): Promise<number> {
 
 export async function startMosquitto(): Promise<Mosquitto & { dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'seano-mosquitto-'));
+  // Started as root, mosquitto drops to its own user, which must be able to save sessions here.
+  await chmod(dir, 0o777);
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   await writeFile(
     conf,
     [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
-      'max_queued_messages 100000', 'log_dest none'].join('\n') + '\n',
+      'max_queued_messages 100000', 'max_inflight_messages 2000', 'log_dest none'].join('\n') + '\n',
   );
   let child: ChildProcess | undefined;
   const start = async () => {

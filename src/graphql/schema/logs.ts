@@ -2,6 +2,7 @@
 import type { LogEvent } from '../../pubsub/index.js';
 import { counted } from '../../live/counted.js';
 import { openLogStream } from '../../live/stream.js';
+import { SlowConsumerError } from '../../live/queue.js';
 import { builder } from '../builder.js';
 import { badInput, checkScope } from '../errors.js';
 
@@ -145,6 +146,7 @@ builder.subscriptionField('logs', (t) =>
         stream,
         () => ctx.registry.activeSubscriptions++,
         () => ctx.registry.activeSubscriptions--,
+        (e) => e instanceof SlowConsumerError && ctx.registry.slowConsumers++,
       );
     },
     resolve: (event) => event,

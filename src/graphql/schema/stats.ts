@@ -12,6 +12,7 @@ const StatsRef = builder.objectRef<StatsSnapshot>('Stats').implement({
     messagesRejected: t.exposeInt('messagesRejected'),
     messagesDuplicate: t.exposeInt('messagesDuplicate', { description: 'Redeliveries recognised and not stored again' }),
     ingestBacklog: t.exposeInt('ingestBacklog', { description: 'Messages received but not yet committed' }),
+    slowConsumers: t.exposeInt('slowConsumers', { description: 'Sockets closed or subscriptions ended for falling behind' }),
     uptimeSeconds: t.exposeFloat('uptimeSeconds'),
   }),
 });

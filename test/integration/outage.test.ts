@@ -1,0 +1,118 @@
+// Outages: PostgreSQL unreachable while messages arrive; the broker restarting. The service
+// stays up, says so on /readyz, and stores every message once when the other side is back.
+// The database sits behind a proxy the test can cut: the machine's PostgreSQL when
+// TEST_DATABASE_URL is set, else an embedded PGlite socket server started by the test.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import mqtt, { type MqttClient } from 'mqtt';
+import { startEmbeddedPostgres } from '../../src/embedded/postgres.js';
+import { createScratchDatabase } from '../utils/backends.js';
+import { startMosquitto, type Mosquitto } from '../utils/mosquitto.js';
+import { startProxy, type CuttableProxy } from '../utils/proxy.js';
+import { startService, type TestService } from '../utils/service.js';
+import { sql, untilStats } from '../utils/wait.js';
+
+const ready = async (svc: TestService) => {
+  const res = await fetch(`${svc.httpUrl}/readyz`);
+  return { status: res.status, body: (await res.json()) as { database: boolean; broker: boolean } };
+};
+
+async function until<T>(f: () => Promise<T>, pred: (v: T) => boolean, ms = 30_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (pred(v)) return v;
+    if (Date.now() > deadline) throw new Error(`never: ${JSON.stringify(v)}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('outages', () => {
+  let broker: Mosquitto & { dispose(): Promise<void> };
+  let proxy: CuttableProxy;
+  let svc: TestService;
+  let vessel: MqttClient;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    broker = await startMosquitto();
+    let target: URL;
+    if (process.env.TEST_DATABASE_URL) {
+      const db = await createScratchDatabase(process.env.TEST_DATABASE_URL);
+      cleanups.push(db.drop);
+      target = new URL(db.url);
+    } else {
+      const dir = await mkdtemp(join(tmpdir(), 'seano-outage-'));
+      const pglite = await startEmbeddedPostgres(dir);
+      cleanups.push(async () => {
+        await pglite.stop();
+        await rm(dir, { recursive: true, force: true });
+      });
+      target = new URL(pglite.url);
+    }
+    proxy = await startProxy(target.hostname, Number(target.port));
+    cleanups.push(() => proxy.close());
+    const viaProxy = new URL(target);
+    viaProxy.port = String(proxy.port);
+    svc = await startService(
+      { name: 'proxied', prepare: async () => ({ env: {}, cleanup: async () => {} }) },
+      { DATABASE_URL: viaProxy.toString(), MQTT_URL: broker.url, MQTT_CLIENT_ID: 'outage-test' },
+    );
+    vessel = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'outage-vessel' });
+  });
+  afterAll(async () => {
+    await vessel?.endAsync();
+    await svc?.stop();
+    for (const c of cleanups.reverse()) await c();
+    await broker?.dispose();
+  });
+
+  const send = (vehicleId: number, seq: number) =>
+    vessel.publishAsync(`seano/${vehicleId}/vehicle_log`, JSON.stringify({ seq, speed: 2, timestamp: new Date(1_760_000_000_000 + seq).toISOString() }), { qos: 1 });
+
+  it('database unreachable while 200 msg/s arrive: not ready, backlog reported, everything stored once after', async () => {
+    expect((await ready(svc)).status).toBe(200);
+    for (let i = 0; i < 50; i++) await send(1, i);
+    await untilStats(svc, (s) => s.messages_stored === 50);
+
+    proxy.cut();
+    // 200 msg/s for 5 s while PostgreSQL is away.
+    const started = Date.now();
+    for (let i = 50; i < 1050; i++) {
+      await send(1, i);
+      const due = started + ((i - 49) * 1000) / 200;
+      if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    }
+    const down = await until(() => ready(svc), (r) => r.status === 503);
+    expect(down.body).toEqual({ status: 'not ready', database: false, broker: true });
+    const during = await untilStats(svc, (s) => s.ingest_backlog > 0);
+    expect(during.messages_stored).toBe(50);
+
+    proxy.restore();
+    const after = await untilStats(svc, (s) => s.messages_stored === 1050 && s.ingest_backlog === 0, 60_000);
+    expect(after.messages_duplicate).toBe(0);
+    const [row] = await sql(svc, `select count(*)::int as n, count(distinct data->>'seq')::int as d from log where vehicle_id = 1`);
+    expect(row).toEqual({ n: 1050, d: 1050 });
+    expect((await until(() => ready(svc), (r) => r.status === 200)).body.database).toBe(true);
+  }, 90_000);
+
+  it('broker restart: reconnects with its persistent session; what was published meanwhile arrives', async () => {
+    const before = await untilStats(svc, (s) => s.ingest_backlog === 0);
+    await broker.stop();
+    expect((await until(() => ready(svc), (r) => r.status === 503)).body.broker).toBe(false);
+    await broker.restart();
+    // Publish before the service is back: the broker queues for its persistent session.
+    const late = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'outage-vessel-2' });
+    for (let i = 0; i < 100; i++) {
+      await late.publishAsync('seano/2/vehicle_log', JSON.stringify({ seq: i, timestamp: new Date(1_770_000_000_000 + i).toISOString() }), { qos: 1 });
+    }
+    await late.endAsync();
+    await until(() => ready(svc), (r) => r.status === 200);
+    const s = await untilStats(svc, (x) => x.messages_stored >= before.messages_stored + 100 && x.ingest_backlog === 0, 60_000);
+    expect(s.messages_stored - before.messages_stored).toBe(100);
+    const [row] = await sql(svc, `select count(*)::int as n from log where vehicle_id = 2`);
+    expect(row.n).toBe(100);
+  }, 90_000);
+});
