@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import type { Config } from './config.js';
 import { initORM, type MikroORM } from './db/orm.js';
 import { LogQueries } from './db/logs.js';
@@ -11,6 +12,8 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgre
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/broker.js';
 import { IngestCounters } from './ingest/counters.js';
 import { LogWriter } from './ingest/writer.js';
+import { Spool } from './ingest/spool.js';
+import { toWriteItem } from './ingest/item.js';
 import { redactUrl, startMqttIngest, type MqttIngest } from './ingest/mqtt.js';
 import { createLogPubSub } from './pubsub/index.js';
 import { connectRedisEventTarget, type RedisTarget } from './pubsub/redis.js';
@@ -81,7 +84,19 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const hub = new LogHub(pubsub, logger);
     cleanups.push(() => hub.stop());
     const counters = new IngestCounters();
-    const writer = new LogWriter({ orm, pubsub, counters, logger, maxBatch: config.INGEST_MAX_BATCH });
+    const limits = { prefix: config.MQTT_TOPIC_PREFIX, maxPayload: config.MQTT_MAX_PAYLOAD };
+    // One spool per MQTT client id: instances sharing a DATA_DIR never replay each other's.
+    const clientId = config.MQTT_CLIENT_ID ?? defaultClientId();
+    const spool = await Spool.open(join(config.DATA_DIR, 'spool', clientId)).catch((err: Error) => {
+      throw new StartupError(`cannot open the spool in DATA_DIR=${config.DATA_DIR}: ${err.message}`);
+    });
+    const writer = new LogWriter({
+      orm, pubsub, counters, logger, spool,
+      maxBatch: config.INGEST_MAX_BATCH,
+      reparse: (m) => toWriteItem(m, limits),
+    });
+    cleanups.push(() => writer.stop());
+    writer.resume(); // commits what an earlier run left in the spool
     const queries = new LogQueries(orm);
     const registry = new ConnectionRegistry();
     const stats = () => snapshot(registry, counters, writer.backlog, startedAt);
@@ -162,7 +177,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     }
     ingest = await startMqttIngest({
       url: mqttUrl,
-      clientId: config.MQTT_CLIENT_ID ?? defaultClientId(),
+      clientId,
       username: config.MQTT_USERNAME,
       password: config.MQTT_PASSWORD,
       sharedGroup: config.MQTT_SHARED_GROUP,

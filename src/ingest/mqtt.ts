@@ -11,9 +11,10 @@
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { IngestCounters } from './counters.js';
-import { parseMessage, type PayloadLimits } from './payload.js';
+import type { PayloadLimits } from './payload.js';
+import { toWriteItem } from './item.js';
 import { topicFilters } from './topics.js';
-import type { LogWriter, WriteItem } from './writer.js';
+import type { LogWriter } from './writer.js';
 
 export interface MqttIngestOptions extends PayloadLimits {
   url: string;
@@ -101,7 +102,8 @@ async function connectSubscriber(o: MqttIngestOptions, clientId: string, filters
 
   client.handleMessage = (packet: IPublishPacket, callback) => {
     if (stopping) return; // not acknowledged: the broker redelivers it to the next run
-    const item = toWriteItem(packet, o);
+    const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
+    const item = toWriteItem({ topic: packet.topic, payload, receivedAt: new Date() }, o);
     o.counters.received++;
     const gen = generation;
     inflight++;
@@ -155,14 +157,6 @@ async function connectSubscriber(o: MqttIngestOptions, clientId: string, filters
       await client.endAsync(false);
     },
   };
-}
-
-function toWriteItem(packet: IPublishPacket, limits: PayloadLimits): WriteItem {
-  const receivedAt = new Date();
-  const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
-  const parsed = parseMessage(packet.topic, payload, receivedAt, limits);
-  const base = { topic: packet.topic, payload, receivedAt };
-  return parsed.ok ? { ...base, kind: 'log', log: parsed.log } : { ...base, kind: 'rejected', reason: parsed.reason };
 }
 
 /** Resolves on the first CONNACK; rejects with one clear line when the broker cannot be reached. */

@@ -1,6 +1,7 @@
 // LogWriter: group commit. Messages queue while the previous transaction commits, so a batch
 // forms by itself under load and a lone message waits for nobody. A message's promise settles
-// only after its batch committed; the MQTT edge sends the PUBACK then.
+// only after its batch committed (or, while the database is unreachable, after it was appended
+// to the local spool on disk); the MQTT edge sends the PUBACK then.
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { DriverException } from '@mikro-orm/core';
@@ -8,6 +9,7 @@ import type { Logger } from 'pino';
 import type { LogEvent, LogPubSub } from '../pubsub/index.js';
 import type { ValidLog } from './payload.js';
 import type { IngestCounters } from './counters.js';
+import type { Spool, SpooledMessage } from './spool.js';
 
 /** A message as received, with its verdict: a valid log to store, or a reason to keep it as rejected. */
 export type WriteItem = { topic: string; payload: Uint8Array; receivedAt: Date } & (
@@ -26,6 +28,10 @@ export interface LogWriterOptions {
   counters: IngestCounters;
   logger: Logger;
   maxBatch: number;
+  /** Where messages wait while the database is unreachable; without it they wait in memory. */
+  spool?: Spool;
+  /** Turns a spooled message back into a write item (validated again, as on arrival). */
+  reparse: (m: SpooledMessage) => WriteItem;
 }
 
 // Any constant works; every writer (in every instance) takes this lock for its commit.
@@ -33,13 +39,15 @@ const ID_LOCK = 7_261_001;
 const RETRY_MIN_MS = 100;
 const RETRY_MAX_MS = 5_000;
 const REFUSED = 'database refused it';
+const PROBE_MS = 1_000;
 
 export class LogWriter {
   private queue: Pending[] = [];
   private committing = 0;
   private draining: Promise<void> | undefined;
-  /** False from the first failed commit until the next one succeeds; /readyz reads it. */
+  /** False from the first failed commit until the database answers again; /readyz reads it. */
   databaseUp = true;
+  private probe: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LogWriterOptions) {}
 
@@ -47,40 +55,66 @@ export class LogWriter {
   write(item: WriteItem): Promise<void> {
     return new Promise((done) => {
       this.queue.push({ item, done });
-      this.draining ??= this.drain().finally(() => (this.draining = undefined));
+      this.kick();
     });
   }
 
-  /** Received but not yet committed: queued plus the batch being committed. */
+  /** Received but not yet committed: queued, being committed, or waiting in the spool. */
   get backlog(): number {
-    return this.queue.length + this.committing;
+    return this.queue.length + this.committing + (this.options.spool?.size ?? 0);
   }
 
-  /** Waits until everything written so far is committed. */
+  /** Waits until everything written so far is committed (or spooled, while the database is down). */
   async flush(): Promise<void> {
     while (this.draining) await this.draining;
   }
 
+  stop(): void {
+    clearInterval(this.probe);
+    this.probe = undefined;
+  }
+
+  /** Starts committing if there is work (queued, or left in the spool by an earlier run). */
+  resume(): void {
+    this.kick();
+  }
+
+  private kick(): void {
+    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+  }
+
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.options.maxBatch);
+    const { spool, maxBatch } = this.options;
+    for (;;) {
+      // The spool holds older messages than the queue: commit it first once the database is back.
+      if (spool && spool.size > 0 && this.databaseUp) {
+        await this.commitSpoolFile(spool);
+        continue;
+      }
+      if (this.queue.length === 0) return;
+      const batch = this.queue.splice(0, maxBatch);
       this.committing = batch.length;
-      await this.commitWithRetry(batch);
+      if (spool && !this.databaseUp) await this.toSpool(spool, batch);
+      else if (!(await this.commitWithRetry(batch))) await this.toSpool(spool!, batch);
       this.committing = 0;
     }
   }
 
-  private async commitWithRetry(batch: Pending[]): Promise<void> {
+  /**
+   * Commits a batch. Returns false on a connection failure when a spool can take the batch;
+   * without a spool it retries with backoff until the database answers.
+   */
+  private async commitWithRetry(batch: Pending[]): Promise<boolean> {
     for (let attempt = 0; ; attempt++) {
       try {
         await this.commit(batch);
         this.databaseUp = true;
-        return;
+        return true;
       } catch (error) {
         if (isDataError(error) && batch.length > 1) {
           // One bad row must not hold back its neighbours: commit them one by one.
-          for (const one of batch) await this.commitWithRetry([one]);
-          return;
+          for (const one of batch) if (!(await this.commitWithRetry([one]))) return false;
+          return true;
         }
         if (isDataError(error)) {
           const only = batch[0]!;
@@ -89,19 +123,66 @@ export class LogWriter {
             this.options.logger.error({ err: error, topic: only.item.topic }, 'message could not be stored in any form');
             this.options.counters.rejected++;
             only.done();
-            return;
+            return true;
           }
           only.item = toRejected(only.item, `${REFUSED}: ${(error as Error).message.slice(0, 200)}`);
           continue;
         }
-        this.databaseUp = false;
-        const delay = Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt);
-        if (attempt === 0 || delay === RETRY_MAX_MS) {
-          this.options.logger.error({ err: error, backlog: this.queue.length + batch.length }, 'commit failed; retrying');
-        }
-        await new Promise((r) => setTimeout(r, delay));
+        this.markDown(error, batch.length);
+        if (this.options.spool) return false;
+        await new Promise((r) => setTimeout(r, Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt)));
       }
     }
+  }
+
+  private markDown(error: unknown, batchSize: number): void {
+    if (this.databaseUp) {
+      this.options.logger.error({ err: error, backlog: this.queue.length + batchSize }, 'database unreachable; holding messages');
+    }
+    this.databaseUp = false;
+    if (this.options.spool && !this.probe) {
+      // Find out when it is back, also when no message arrives to try it.
+      this.probe = setInterval(() => void this.tryDatabase(), PROBE_MS);
+      this.probe.unref();
+    }
+  }
+
+  private async tryDatabase(): Promise<void> {
+    try {
+      await this.options.orm.em.fork().getConnection().execute('select 1');
+    } catch {
+      return;
+    }
+    this.stop();
+    this.databaseUp = true;
+    this.options.logger.info({ spooled: this.options.spool?.size ?? 0 }, 'database reachable again');
+    this.kick();
+  }
+
+  /** Appends to the spool (fsync) and settles the batch: it is safe on disk, so it may be acknowledged. */
+  private async toSpool(spool: Spool, batch: Pending[]): Promise<void> {
+    try {
+      await spool.append(batch.map((p) => ({ topic: p.item.topic, payload: p.item.payload, receivedAt: p.item.receivedAt })));
+      for (const p of batch) p.done();
+    } catch (err) {
+      // Disk refused too: keep them in memory, unacknowledged, and try again shortly.
+      this.options.logger.error({ err }, 'spool append failed; holding messages in memory');
+      this.queue.unshift(...batch);
+      await new Promise((r) => setTimeout(r, RETRY_MAX_MS));
+    }
+  }
+
+  /** Commits the oldest spool file and removes it; stops early if the database goes away again. */
+  private async commitSpoolFile(spool: Spool): Promise<void> {
+    const oldest = await spool.oldest();
+    if (!oldest) return;
+    const items = oldest.messages.map((m) => this.options.reparse(m));
+    for (let i = 0; i < items.length; i += this.options.maxBatch) {
+      const batch = items.slice(i, i + this.options.maxBatch).map((item) => ({ item, done: () => {} }));
+      // A file cut short is replayed whole next time; redeliveries are recognised (dedup key).
+      if (!(await this.commitWithRetry(batch))) return;
+    }
+    await spool.done(oldest.file, oldest.messages.length);
   }
 
   private async commit(batch: Pending[]): Promise<void> {

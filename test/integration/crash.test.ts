@@ -24,14 +24,16 @@ describe('crash and graceful stop (child process)', () => {
   beforeAll(async () => {
     broker = await startMosquitto();
     const { TEST_DATABASE_URL } = process.env;
+    const dir = await mkdtemp(join(tmpdir(), 'seano-crash-'));
+    env = { DATA_DIR: dir };
+    cleanup = () => rm(dir, { recursive: true, force: true });
     if (TEST_DATABASE_URL) {
       const db = await createScratchDatabase(TEST_DATABASE_URL);
-      env = { DATABASE_URL: db.url };
-      cleanup = db.drop;
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'seano-crash-'));
-      env = { DATA_DIR: dir };
-      cleanup = () => rm(dir, { recursive: true, force: true });
+      env = { ...env, DATABASE_URL: db.url };
+      cleanup = async () => {
+        await db.drop();
+        await rm(dir, { recursive: true, force: true });
+      };
     }
     env = { ...env, MQTT_URL: broker.url, MQTT_CLIENT_ID: 'crash-test' };
     publisher = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'crash-test-vessel' });

@@ -14,6 +14,8 @@ import { startProxy, type CuttableProxy } from '../utils/proxy.js';
 import { startService, type TestService } from '../utils/service.js';
 import { sql, untilStats } from '../utils/wait.js';
 
+const OUTAGE_END = 2450; // 50 before the outage, 2,400 during it
+
 const ready = async (svc: TestService) => {
   const res = await fetch(`${svc.httpUrl}/readyz`);
   return { status: res.status, body: (await res.json()) as { database: boolean; broker: boolean } };
@@ -37,7 +39,11 @@ describe('outages', () => {
   const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
-    broker = await startMosquitto();
+    // Mosquitto's default queue: 1000 messages per session, the rest dropped. The service must
+    // hold an outage's messages itself.
+    broker = await startMosquitto({ maxQueued: 1000 });
+    const dataDir = await mkdtemp(join(tmpdir(), 'seano-outage-data-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     let target: URL;
     if (process.env.TEST_DATABASE_URL) {
       const db = await createScratchDatabase(process.env.TEST_DATABASE_URL);
@@ -58,7 +64,10 @@ describe('outages', () => {
     viaProxy.port = String(proxy.port);
     svc = await startService(
       { name: 'proxied', prepare: async () => ({ env: {}, cleanup: async () => {} }) },
-      { DATABASE_URL: viaProxy.toString(), MQTT_URL: broker.url, MQTT_CLIENT_ID: 'outage-test' },
+      {
+        DATABASE_URL: viaProxy.toString(), MQTT_URL: broker.url, MQTT_CLIENT_ID: 'outage-test', DATA_DIR: dataDir,
+        INGEST_MAX_INFLIGHT: '100', // memory holds 100; the rest of the outage goes to the spool
+      },
     );
     vessel = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'outage-vessel' });
   });
@@ -78,23 +87,26 @@ describe('outages', () => {
     await untilStats(svc, (s) => s.messages_stored === 50);
 
     proxy.cut();
-    // 200 msg/s for 5 s while PostgreSQL is away.
+    // 200 msg/s for 12 s while PostgreSQL is away: 2,400 messages, more than the broker's queue
+    // (1000) and the service's memory (100) together.
     const started = Date.now();
-    for (let i = 50; i < 1050; i++) {
+    for (let i = 50; i < OUTAGE_END; i++) {
       await send(1, i);
       const due = started + ((i - 49) * 1000) / 200;
       if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
     }
     const down = await until(() => ready(svc), (r) => r.status === 503);
     expect(down.body).toEqual({ status: 'not ready', database: false, broker: true });
-    const during = await untilStats(svc, (s) => s.ingest_backlog > 0);
+    // Everything published so far is held by the service (in memory and the spool), none stored.
+    const during = await untilStats(svc, (s) => s.messages_received === OUTAGE_END);
     expect(during.messages_stored).toBe(50);
+    expect(during.ingest_backlog).toBe(OUTAGE_END - 50);
 
     proxy.restore();
-    const after = await untilStats(svc, (s) => s.messages_stored === 1050 && s.ingest_backlog === 0, 60_000);
+    const after = await untilStats(svc, (s) => s.messages_stored === OUTAGE_END && s.ingest_backlog === 0, 60_000);
     expect(after.messages_duplicate).toBe(0);
     const [row] = await sql(svc, `select count(*)::int as n, count(distinct data->>'seq')::int as d from log where vehicle_id = 1`);
-    expect(row).toEqual({ n: 1050, d: 1050 });
+    expect(row).toEqual({ n: OUTAGE_END, d: OUTAGE_END });
     expect((await until(() => ready(svc), (r) => r.status === 200)).body.database).toBe(true);
   }, 90_000);
 

@@ -49,15 +49,20 @@ const machine = (dbUrl: string, mqttUrl: string): Backend => ({
   async prepare() {
     const db = await createScratchDatabase(dbUrl);
     const tag = randomBytes(4).toString('hex');
+    const dir = await mkdtemp(join(tmpdir(), 'seano-test-'));
     return {
       env: {
+        DATA_DIR: dir, // the spool lives here
         DATABASE_URL: db.url,
         MQTT_URL: mqttUrl,
         // Own prefix and client id: suites share the broker and must not see each other.
         MQTT_TOPIC_PREFIX: `seano-test-${tag}`,
         MQTT_CLIENT_ID: `seano-test-${tag}`,
       },
-      cleanup: db.drop,
+      cleanup: async () => {
+        await db.drop();
+        await rm(dir, { recursive: true, force: true });
+      },
     };
   },
 });

@@ -24,7 +24,7 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-export async function startMosquitto(): Promise<Mosquitto & { dispose(): Promise<void> }> {
+export async function startMosquitto(o: { maxQueued?: number } = {}): Promise<Mosquitto & { dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'seano-mosquitto-'));
   // Started as root, mosquitto drops to its own user, which must be able to save sessions here.
   await chmod(dir, 0o777);
@@ -33,7 +33,7 @@ export async function startMosquitto(): Promise<Mosquitto & { dispose(): Promise
   await writeFile(
     conf,
     [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
-      'max_queued_messages 100000', 'max_inflight_messages 2000', 'log_dest none'].join('\n') + '\n',
+      `max_queued_messages ${o.maxQueued ?? 100000}`, 'max_inflight_messages 2000', 'log_dest none'].join('\n') + '\n',
   );
   let child: ChildProcess | undefined;
   const start = async () => {
