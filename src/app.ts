@@ -1,7 +1,7 @@
 // Wiring: config → backends (real or embedded) → ingest → pubsub → edges. The only place that
 // knows whether PostgreSQL and the broker are embedded; everything below gets URLs.
 import { readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from './config.js';
@@ -19,7 +19,9 @@ import { createLogPubSub } from './pubsub/index.js';
 import { connectRedisEventTarget, type RedisTarget } from './pubsub/redis.js';
 import { LogHub } from './live/hub.js';
 import { GraphQLServer } from './graphql/server.js';
-import { LegacyWsServer, routeLegacy } from './legacy-ws/server.js';
+import { LegacyWsServer } from './legacy-ws/server.js';
+import { createUpgradeRouter } from './http/upgrade.js';
+import { bearer, createAuthenticator } from './auth/tokens.js';
 import { handleHttpRoute, sendJson } from './http/routes.js';
 import { ConnectionRegistry, snapshot } from './stats.js';
 import { homePage } from './http/home.js';
@@ -99,12 +101,15 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     writer.resume(); // commits what an earlier run left in the spool
     const queries = new LogQueries(orm);
     const registry = new ConnectionRegistry();
+    const auth = createAuthenticator(config.AUTH_JWT_SECRET);
     const stats = () => snapshot(registry, counters, writer.backlog, startedAt);
 
     // 3. Edges on one HTTP server
     const graphql = new GraphQLServer({
       base: { queries, hub, stats, registry, subscriberCapacity: SUBSCRIBER_CAPACITY },
       registry,
+      auth,
+      allowedOrigins: config.ALLOWED_ORIGINS,
       keepAliveMs: KEEP_ALIVE_MS,
       maxPayload: MAX_INBOUND_FRAME,
     });
@@ -121,12 +126,17 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     let ingest: MqttIngest | undefined;
     const routes = {
       stats,
+      authorize: (req: IncomingMessage) => auth.verify(bearer(req.headers.authorization)),
       ready: () => ({ database: writer.databaseUp && dbHealth.up, broker: ingest?.connected ?? false }),
     };
-    const server = createServer((req, res) => {
+    const upgrade = createUpgradeRouter({
+      graphql, legacy, auth, allowedOrigins: config.ALLOWED_ORIGINS,
+      onRefused: (status) => registry.refused(status === 403 ? 'forbidden' : status === 401 ? 'unauthorized' : 'bad_request'),
+    });
+    const server = createServer(async (req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/graphql') return void graphql.yoga(req, res);
-      if (handleHttpRoute(routes, req, res, url)) return;
+      if (await handleHttpRoute(routes, req, res, url)) return;
       if (url.pathname === '/' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         return void res.end(homePage());
@@ -137,16 +147,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       }
       sendJson(res, 404, { error: 'Not Found' });
     });
-    server.on('upgrade', (req, socket, head) => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname === '/graphql') return graphql.handleUpgrade(req, socket, head);
-      const route = routeLegacy(url);
-      if (!route.ok) {
-        socket.end(`HTTP/1.1 ${route.status} ${route.status === 404 ? 'Not Found' : 'Bad Request'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${route.message}`);
-        return;
-      }
-      legacy.handleUpgrade(req, socket, head, route);
-    });
+    server.on('upgrade', (req, socket, head) => void upgrade(req, socket, head));
     await listen(server, config.PORT, config.HOST, 'PORT');
     cleanups.push(async () => {
       await legacy.close();

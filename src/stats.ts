@@ -23,6 +23,7 @@ export interface StatsSnapshot {
   messagesDuplicate: number;
   ingestBacklog: number;
   slowConsumers: number;
+  refusals: Record<string, number>;
   uptimeSeconds: number;
   connections: ConnectionInfo[];
 }
@@ -32,6 +33,12 @@ export class ConnectionRegistry {
   activeSubscriptions = 0;
   /** Legacy sockets closed with 1013 and GraphQL subscriptions ended for falling behind. */
   slowConsumers = 0;
+  /** Requests and sockets refused, by reason (auth, scope, origin, limits). */
+  readonly refusals: Record<string, number> = {};
+
+  refused(reason: string): void {
+    this.refusals[reason] = (this.refusals[reason] ?? 0) + 1;
+  }
 
   add(info: ConnectionInfo): () => void {
     this.connections.add(info);
@@ -63,6 +70,7 @@ export function snapshot(
     messagesDuplicate: counters.duplicates,
     ingestBacklog: backlog,
     slowConsumers: registry.slowConsumers,
+    refusals: { ...registry.refusals },
     uptimeSeconds: (Date.now() - startedAt) / 1000,
     connections: [...registry.connections],
   };

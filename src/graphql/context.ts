@@ -10,6 +10,8 @@ export interface GraphQLContext {
   registry: ConnectionRegistry;
   /** Vehicles this caller may see; undefined = all. */
   scope?: readonly number[];
+  /** When the caller's token expires (ms since epoch); live streams end then. */
+  expiresAt: number;
   /** Live events a subscriber may fall behind before it is dropped. */
   subscriberCapacity: number;
 }

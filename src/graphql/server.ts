@@ -2,7 +2,8 @@
 // and port: one HTTP server, a `ws` server in noServer mode, the upgrade routed by app.ts.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { ExecutionArgs } from 'graphql';
+import { GraphQLError, type ExecutionArgs } from 'graphql';
+import { bearer, onExpiry, type Authenticator, type Principal } from '../auth/tokens.js';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -12,21 +13,32 @@ import { schema } from './schema/index.js';
 import { EXAMPLE_OPERATIONS } from './examples.js';
 
 /** The per-process parts of the context; the caller's scope is added per request/socket. */
-export type BaseContext = Omit<GraphQLContext, 'scope'>;
+export type BaseContext = Omit<GraphQLContext, 'scope' | 'expiresAt'>;
 
 interface ServerContext {
   req?: IncomingMessage;
-  /** Set for graphql-ws operations: the scope resolved when the socket connected. */
-  wsScope?: readonly number[];
+  /** Set for graphql-ws operations: who connected (verified in connection_init). */
+  wsPrincipal?: Principal;
 }
+
+type SocketExtra = {
+  unregister?: () => void;
+  cancelExpiry?: () => void;
+  principal?: Principal;
+};
 
 export interface GraphQLServerOptions {
   base: BaseContext;
   registry: ConnectionRegistry;
+  auth: Authenticator;
+  allowedOrigins?: readonly string[];
   /** graphql-ws keep-alive ping interval. */
   keepAliveMs: number;
   maxPayload: number;
 }
+
+const CLOSE_UNAUTHORIZED = 4401;
+const CLOSE_FORBIDDEN = 4403;
 
 export class GraphQLServer {
   readonly yoga: YogaServerInstance<ServerContext, GraphQLContext>;
@@ -41,23 +53,52 @@ export class GraphQLServer {
       maskedErrors: true, // unexpected errors reach clients as INTERNAL_SERVER_ERROR, details in our log
       landingPage: false,
       graphiql: { title: 'SEANO telemetry', defaultQuery: EXAMPLE_OPERATIONS },
-      context: ({ wsScope }): GraphQLContext => ({ ...o.base, scope: wsScope }),
+      cors: o.allowedOrigins ? { origin: [...o.allowedOrigins], credentials: true } : undefined,
+      context: async ({ wsPrincipal, request }): Promise<GraphQLContext> => {
+        let principal = wsPrincipal;
+        if (!principal) {
+          try {
+            principal = await o.auth.verify(bearer(request.headers.get('authorization')));
+          } catch (err) {
+            o.registry.refused('unauthorized');
+            throw new GraphQLError(err instanceof Error ? err.message : 'unauthorized', {
+              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+            });
+          }
+        }
+        return { ...o.base, scope: principal.scope, expiresAt: principal.expiresAt };
+      },
     });
 
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, perMessageDeflate: false });
     const yoga = this.yoga;
-    this.disposable = useServer<Record<string, unknown>, { unregister?: () => void }>(
+    this.disposable = useServer<Record<string, unknown>, SocketExtra>(
       {
-        onConnect: (ctx) => {
-          ctx.extra.unregister = o.registry.add({ surface: 'graphql', connectedAt: new Date(), endpoint: '/graphql' });
+        onConnect: async (ctx) => {
+          const auth = ctx.connectionParams?.authorization;
+          let principal: Principal;
+          try {
+            principal = await o.auth.verify(bearer(typeof auth === 'string' ? auth : undefined));
+          } catch {
+            o.registry.refused('unauthorized');
+            ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
+            return false;
+          }
+          ctx.extra.principal = principal;
+          // The socket must not outlive its token: close with 4403; the client reconnects with a new one.
+          ctx.extra.cancelExpiry = onExpiry(principal, () => ctx.extra.socket.close(CLOSE_FORBIDDEN, 'token expired'));
+          ctx.extra.unregister = o.registry.add({ surface: 'graphql', connectedAt: new Date(), endpoint: '/graphql', scope: principal.scope });
           return true;
         },
-        onClose: (ctx) => ctx.extra.unregister?.(),
+        onClose: (ctx) => {
+          ctx.extra.unregister?.();
+          ctx.extra.cancelExpiry?.();
+        },
         execute: (args) => (args.rootValue as Envelope).execute(args) as never,
         subscribe: (args) => (args.rootValue as Envelope).subscribe(args) as never,
         // Run socket operations through yoga's envelop so its plugins (masking, limits) apply.
         onSubscribe: async (ctx, _id, payload) => {
-          const enveloped = yoga.getEnveloped({ req: ctx.extra.request, params: payload } as never);
+          const enveloped = yoga.getEnveloped({ req: ctx.extra.request, params: payload, wsPrincipal: ctx.extra.principal } as never);
           let document;
           try {
             document = enveloped.parse(payload.query);

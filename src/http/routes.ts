@@ -1,9 +1,12 @@
 // Plain HTTP routes beside GraphQL: stats (SPEC §6), health, readiness.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StatsSnapshot } from '../stats.js';
+import { AuthError, type Principal } from '../auth/tokens.js';
 
 export interface HttpRoutesOptions {
   stats: () => StatsSnapshot;
+  /** Who is asking (Authorization: Bearer …); throws AuthError. */
+  authorize: (req: IncomingMessage) => Promise<Principal>;
   /** Database and broker reachable: /readyz. */
   ready: () => { database: boolean; broker: boolean };
 }
@@ -14,8 +17,10 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** The seed's stats shape, snake_case, with one entry per open WebSocket. */
-export function legacyStats(s: StatsSnapshot) {
+/** The seed's stats shape, snake_case, with one entry per open WebSocket the caller may see. */
+export function legacyStats(s: StatsSnapshot, scope?: readonly number[]) {
+  // A scoped token sees the connections that follow its own vehicles, nothing about the others.
+  const visible = scope === undefined ? s.connections : s.connections.filter((c) => c.vehicleFilter !== undefined && scope.includes(c.vehicleFilter));
   return {
     active_connections: s.activeConnections,
     legacy_connections: s.legacyConnections,
@@ -27,21 +32,30 @@ export function legacyStats(s: StatsSnapshot) {
     messages_duplicate: s.messagesDuplicate,
     ingest_backlog: s.ingestBacklog,
     slow_consumers: s.slowConsumers,
+    refusals: s.refusals,
     uptime_seconds: s.uptimeSeconds,
-    connections_info: s.connections.map((c) => ({
+    connections_info: visible.map((c) => ({
       connected_at: c.connectedAt.toISOString(),
       client_info: { endpoint: c.endpoint, ...(c.vehicleFilter !== undefined && { vehicle_filter: c.vehicleFilter }) },
     })),
   };
 }
 
-/** Returns true when it answered the request. */
-export function handleHttpRoute(o: HttpRoutesOptions, req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+/** Resolves true when it answered the request. */
+export async function handleHttpRoute(o: HttpRoutesOptions, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   switch (url.pathname) {
-    case '/api/ws/stats':
-      sendJson(res, 200, legacyStats(o.stats()));
+    case '/api/ws/stats': {
+      let principal: Principal;
+      try {
+        principal = await o.authorize(req);
+      } catch (err) {
+        sendJson(res, err instanceof AuthError ? err.status : 401, { error: err instanceof Error ? err.message : 'unauthorized' });
+        return true;
+      }
+      sendJson(res, 200, legacyStats(o.stats(), principal.scope));
       return true;
+    }
     case '/healthz':
       sendJson(res, 200, { status: 'ok' });
       return true;

@@ -12,6 +12,7 @@ import { matches, type LogFilter } from '../live/filter.js';
 import type { ConnectionRegistry } from '../stats.js';
 import { connectionFrame, invalidJsonFrame, logFrame } from './frames.js';
 import { MAX_VEHICLE_ID } from '../ingest/topics.js';
+import { onExpiry, type Principal } from '../auth/tokens.js';
 
 export interface LegacyWsOptions {
   hub: LogHub;
@@ -36,6 +37,7 @@ interface Client {
 
 export const CLOSE_GOING_AWAY = 1001;
 export const CLOSE_TRY_AGAIN_LATER = 1013;
+export const CLOSE_POLICY_VIOLATION = 1008;
 
 export type RouteResult = { ok: true; filter: LogFilter; after?: string; endpoint: string } | { ok: false; status: number; message: string };
 
@@ -70,11 +72,15 @@ export class LegacyWsServer {
     return this.clients.size;
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Extract<RouteResult, { ok: true }>, scope?: readonly number[]): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, route, scope));
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Extract<RouteResult, { ok: true }>, principal: Principal): void {
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, route, principal));
   }
 
-  private accept(ws: WebSocket, route: Extract<RouteResult, { ok: true }>, scope?: readonly number[]): void {
+  private accept(ws: WebSocket, route: Extract<RouteResult, { ok: true }>, principal: Principal): void {
+    const { scope } = principal;
+    // A socket outlives its token otherwise: close it when the token expires; the client
+    // reconnects with a fresh one (and ?after= its last id).
+    const cancelExpiry = onExpiry(principal, () => ws.close(CLOSE_POLICY_VIOLATION, 'token expired'));
     const client: Client = { socket: ws, filter: { ...route.filter, scope }, personal: route.after !== undefined, alive: true };
     this.clients.add(client);
     const unregister = this.o.registry.add({
@@ -91,6 +97,7 @@ export class LegacyWsServer {
     ws.on('close', () => {
       this.clients.delete(client);
       unregister();
+      cancelExpiry();
     });
     if (route.after !== undefined) void this.runPersonal(client, route.after);
   }

@@ -1,10 +1,11 @@
 import type { TestService } from './service.js';
 
 /** Polls the stats endpoint until `pred` holds: subscriptions register asynchronously on the server. */
-export async function untilStats(svc: TestService, pred: (s: any) => boolean, ms = 15_000): Promise<any> {
+export async function untilStats(svc: TestService, pred: (s: any) => boolean, ms = 15_000, token?: string): Promise<any> {
   const deadline = Date.now() + ms;
+  const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
   for (;;) {
-    const s = await (await fetch(`${svc.httpUrl}/api/ws/stats`)).json();
+    const s = await (await fetch(`${svc.httpUrl}/api/ws/stats`, { headers })).json();
     if (pred(s)) return s;
     if (Date.now() > deadline) throw new Error(`stats never matched: ${JSON.stringify(s)}`);
     await new Promise((r) => setTimeout(r, 20));

@@ -3,6 +3,7 @@ import type { LogEvent } from '../../pubsub/index.js';
 import { counted } from '../../live/counted.js';
 import { openLogStream } from '../../live/stream.js';
 import { SlowConsumerError } from '../../live/queue.js';
+import { onExpiry } from '../../auth/tokens.js';
 import { builder } from '../builder.js';
 import { badInput, checkScope } from '../errors.js';
 
@@ -142,10 +143,15 @@ builder.subscriptionField('logs', (t) =>
         after,
         capacity: ctx.subscriberCapacity,
       });
+      // SSE has no socket to close on expiry: end the stream itself (graphql-ws also closes 4403).
+      const cancel = onExpiry({ expiresAt: ctx.expiresAt }, () => void stream.return?.());
       return counted(
         stream,
         () => ctx.registry.activeSubscriptions++,
-        () => ctx.registry.activeSubscriptions--,
+        () => {
+          ctx.registry.activeSubscriptions--;
+          cancel();
+        },
         (e) => e instanceof SlowConsumerError && ctx.registry.slowConsumers++,
       );
     },

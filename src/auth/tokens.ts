@@ -1,0 +1,70 @@
+// JWT auth (SPEC §7): HS256 with `exp`; an optional `vehicles: [int]` claim limits what the
+// holder sees. Verified with jose; nothing here parses JWTs by hand.
+import { errors, jwtVerify } from 'jose';
+
+export interface Principal {
+  /** Vehicles this caller may see; undefined = all. */
+  scope?: readonly number[];
+  /** When the token stops being valid (ms since epoch); sockets are closed then. */
+  expiresAt: number;
+}
+
+export class AuthError extends Error {
+  constructor(
+    message: string,
+    /** 401: no or bad token; 403: valid token, not allowed. */
+    readonly status: 401 | 403 = 401,
+  ) {
+    super(message);
+  }
+}
+
+export interface Authenticator {
+  enabled: boolean;
+  /** Resolves the principal for a bearer token (or throws AuthError). With auth off: everyone, all vehicles. */
+  verify(token: string | undefined): Promise<Principal>;
+}
+
+const NEVER = Number.MAX_SAFE_INTEGER;
+
+export function createAuthenticator(secret: string | undefined): Authenticator {
+  if (!secret) return { enabled: false, verify: async () => ({ expiresAt: NEVER }) };
+  const key = new TextEncoder().encode(secret);
+  return {
+    enabled: true,
+    async verify(token) {
+      if (!token) throw new AuthError('missing token');
+      try {
+        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp'] });
+        const vehicles = payload.vehicles;
+        if (vehicles !== undefined && !(Array.isArray(vehicles) && vehicles.every((v) => Number.isInteger(v)))) {
+          throw new AuthError('claim "vehicles" must be a list of integers');
+        }
+        return { scope: vehicles as number[] | undefined, expiresAt: (payload.exp as number) * 1000 };
+      } catch (err) {
+        if (err instanceof AuthError) throw err;
+        if (err instanceof errors.JWTExpired) throw new AuthError('token expired');
+        throw new AuthError('invalid token');
+      }
+    },
+  };
+}
+
+/** `Bearer abc` → `abc`. */
+export function bearer(header: string | null | undefined): string | undefined {
+  const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return m?.[1];
+}
+
+/** Runs `onExpire` when the principal's token expires (never for auth off). Returns a cancel. */
+export function onExpiry(p: Principal, onExpire: () => void): () => void {
+  const ms = p.expiresAt - Date.now();
+  if (p.expiresAt >= NEVER) return () => {};
+  const timer = setTimeout(onExpire, Math.max(0, Math.min(ms, 2 ** 31 - 1)));
+  timer.unref();
+  return () => clearTimeout(timer);
+}
+
+export function allows(scope: readonly number[] | undefined, vehicleId: number): boolean {
+  return scope === undefined || scope.includes(vehicleId);
+}
