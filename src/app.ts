@@ -21,6 +21,7 @@ import { LogHub } from './live/hub.js';
 import { GraphQLServer } from './graphql/server.js';
 import { LegacyWsServer } from './legacy-ws/server.js';
 import { createUpgradeRouter } from './http/upgrade.js';
+import { SocketGuard } from './http/limits.js';
 import { bearer, createAuthenticator } from './auth/tokens.js';
 import { handleHttpRoute, sendJson } from './http/routes.js';
 import { ConnectionRegistry, snapshot } from './stats.js';
@@ -43,7 +44,6 @@ export interface App {
 const KEEP_ALIVE_MS = 12_000; // graphql-ws ping; browsers and proxies drop idle sockets near 30-60 s
 const LEGACY_HEARTBEAT_MS = 30_000;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024; // per socket, then 1013 (slow consumer)
-const MAX_INBOUND_FRAME = 64 * 1024; // clients send pings and operations, never bulk data
 const SUBSCRIBER_CAPACITY = 10_000; // events a GraphQL subscriber may fall behind
 
 // The legacy test client (SPEC's /ws-test), a self-contained page.
@@ -102,6 +102,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     const queries = new LogQueries(orm);
     const registry = new ConnectionRegistry();
     const auth = createAuthenticator(config.AUTH_JWT_SECRET);
+    const guard = new SocketGuard({
+      maxConnections: config.WS_MAX_CONNECTIONS,
+      maxConnectionsPerIp: config.WS_MAX_CONNECTIONS_PER_IP,
+      maxMessagesPerSecond: config.WS_MAX_MESSAGES_PER_SECOND,
+    });
     const stats = () => snapshot(registry, counters, writer.backlog, startedAt);
 
     // 3. Edges on one HTTP server
@@ -110,16 +115,19 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       registry,
       auth,
       allowedOrigins: config.ALLOWED_ORIGINS,
+      guard,
+      maxSubscriptionsPerConnection: config.GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION,
       keepAliveMs: KEEP_ALIVE_MS,
-      maxPayload: MAX_INBOUND_FRAME,
+      maxPayload: config.WS_MAX_PAYLOAD,
     });
     const legacy = new LegacyWsServer({
       hub,
       source: queries,
       registry,
       logger,
+      guard,
       maxBufferedBytes: MAX_BUFFERED_BYTES,
-      maxPayload: MAX_INBOUND_FRAME,
+      maxPayload: config.WS_MAX_PAYLOAD,
       heartbeatMs: LEGACY_HEARTBEAT_MS,
       subscriberCapacity: SUBSCRIBER_CAPACITY,
     });
@@ -131,7 +139,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     };
     const upgrade = createUpgradeRouter({
       graphql, legacy, auth, allowedOrigins: config.ALLOWED_ORIGINS,
-      onRefused: (status) => registry.refused(status === 403 ? 'forbidden' : status === 401 ? 'unauthorized' : 'bad_request'),
+      guard,
+      onRefused: (reason) => registry.refused(reason),
     });
     const server = createServer(async (req, res) => {
       const url = new URL(req.url ?? '/', 'http://localhost');
@@ -176,7 +185,16 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       cleanups.push(() => broker.stop());
       mqttUrl = broker.url;
     }
+    let ca: Buffer | undefined;
+    if (config.MQTT_CA_FILE) {
+      try {
+        ca = readFileSync(config.MQTT_CA_FILE);
+      } catch (err) {
+        throw new StartupError(`cannot read MQTT_CA_FILE=${config.MQTT_CA_FILE}: ${(err as Error).message}`);
+      }
+    }
     ingest = await startMqttIngest({
+      ca,
       url: mqttUrl,
       clientId,
       username: config.MQTT_USERNAME,

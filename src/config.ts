@@ -52,7 +52,19 @@ const schema = z.object({
   // At most 1000: a batch is published synchronously, and the pubsub's subscriber queue
   // (a Repeater without buffer) refuses more than 1024 unconsumed pushes.
   INGEST_MAX_BATCH: positiveInt.max(1000).default(500),
+  // mqtts:// — a PEM file with the CA that signed the broker's certificate (else the system CAs).
+  MQTT_CA_FILE: optionalString,
   AUTH_JWT_SECRET: optionalString,
+  // Limits for a public endpoint. Each refusal is a clear error or close code, counted in stats.
+  WS_MAX_CONNECTIONS: positiveInt.max(1_000_000).default(20_000),
+  WS_MAX_CONNECTIONS_PER_IP: positiveInt.max(1_000_000).default(200),
+  WS_MAX_MESSAGES_PER_SECOND: positiveInt.max(100_000).default(50), // inbound, per socket
+  WS_MAX_PAYLOAD: positiveInt.max(16 * 1024 * 1024).default(64 * 1024), // inbound frame, bytes
+  GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.max(10_000).default(20),
+  GRAPHQL_MAX_DEPTH: positiveInt.max(100).default(8),
+  GRAPHQL_MAX_ALIASES: positiveInt.max(1000).default(15),
+  GRAPHQL_MAX_TOKENS: positiveInt.max(100_000).default(1000),
+  GRAPHQL_MAX_COST: positiveInt.max(1_000_000).default(5000),
   ALLOWED_ORIGINS: optionalString.transform((v) =>
     v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean),
   ),

@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { bearer, onExpiry, type Authenticator, type Principal } from '../auth/tokens.js';
+import type { SocketGuard } from '../http/limits.js';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -25,6 +26,7 @@ type SocketExtra = {
   unregister?: () => void;
   cancelExpiry?: () => void;
   principal?: Principal;
+  operations?: Set<string>;
 };
 
 export interface GraphQLServerOptions {
@@ -32,6 +34,8 @@ export interface GraphQLServerOptions {
   registry: ConnectionRegistry;
   auth: Authenticator;
   allowedOrigins?: readonly string[];
+  guard: SocketGuard;
+  maxSubscriptionsPerConnection: number;
   /** graphql-ws keep-alive ping interval. */
   keepAliveMs: number;
   maxPayload: number;
@@ -39,13 +43,14 @@ export interface GraphQLServerOptions {
 
 const CLOSE_UNAUTHORIZED = 4401;
 const CLOSE_FORBIDDEN = 4403;
+const CLOSE_TOO_MANY_MESSAGES = 4429;
 
 export class GraphQLServer {
   readonly yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   private readonly wss: WebSocketServer;
   private readonly disposable: { dispose(): void | Promise<void> };
 
-  constructor(o: GraphQLServerOptions) {
+  constructor(private readonly o: GraphQLServerOptions) {
     this.yoga = createYoga<ServerContext, GraphQLContext>({
       schema,
       graphqlEndpoint: '/graphql',
@@ -90,6 +95,9 @@ export class GraphQLServer {
           ctx.extra.unregister = o.registry.add({ surface: 'graphql', connectedAt: new Date(), endpoint: '/graphql', scope: principal.scope });
           return true;
         },
+        onComplete: (ctx, id) => {
+          ctx.extra.operations?.delete(id);
+        },
         onClose: (ctx) => {
           ctx.extra.unregister?.();
           ctx.extra.cancelExpiry?.();
@@ -97,7 +105,17 @@ export class GraphQLServer {
         execute: (args) => (args.rootValue as Envelope).execute(args) as never,
         subscribe: (args) => (args.rootValue as Envelope).subscribe(args) as never,
         // Run socket operations through yoga's envelop so its plugins (masking, limits) apply.
-        onSubscribe: async (ctx, _id, payload) => {
+        onSubscribe: async (ctx, id, payload) => {
+          const operations = (ctx.extra.operations ??= new Set());
+          if (operations.size >= o.maxSubscriptionsPerConnection) {
+            o.registry.refused('subscriptions_per_connection');
+            return [
+              new GraphQLError(`at most ${o.maxSubscriptionsPerConnection} operations per connection (GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION)`, {
+                extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
+              }),
+            ];
+          }
+          operations.add(id);
           const enveloped = yoga.getEnveloped({ req: ctx.extra.request, params: payload, wsPrincipal: ctx.extra.principal } as never);
           let document;
           try {
@@ -129,7 +147,13 @@ export class GraphQLServer {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.wss.emit('connection', ws, req));
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      this.o.guard.watchRate(ws, () => {
+        this.o.registry.refused('rate_limited');
+        ws.close(CLOSE_TOO_MANY_MESSAGES, 'too many messages per second (WS_MAX_MESSAGES_PER_SECOND)');
+      });
+      this.wss.emit('connection', ws, req);
+    });
   }
 
   async close(): Promise<void> {

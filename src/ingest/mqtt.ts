@@ -27,6 +27,8 @@ export interface MqttIngestOptions extends PayloadLimits {
   connections: number;
   username?: string;
   password?: string;
+  /** PEM of the CA for mqtts:// brokers with a private CA. */
+  ca?: Buffer;
   /** Shared-subscription group ($share/{group}/...) so N instances split the stream. */
   sharedGroup?: string;
   maxInflight: number;
@@ -80,6 +82,7 @@ async function connectSubscriber(o: MqttIngestOptions, clientId: string, filters
     connectTimeout: CONNECT_TIMEOUT_MS,
     username: o.username,
     password: o.password,
+    ...(o.ca && { ca: o.ca }),
     resubscribe: true,
   };
   const client = mqtt.connect(o.url, { ...options, manualConnect: true });

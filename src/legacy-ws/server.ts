@@ -13,11 +13,13 @@ import type { ConnectionRegistry } from '../stats.js';
 import { connectionFrame, invalidJsonFrame, logFrame } from './frames.js';
 import { MAX_VEHICLE_ID } from '../ingest/topics.js';
 import { onExpiry, type Principal } from '../auth/tokens.js';
+import type { SocketGuard } from '../http/limits.js';
 
 export interface LegacyWsOptions {
   hub: LogHub;
   source: ReplaySource;
   registry: ConnectionRegistry;
+  guard: SocketGuard;
   logger: Logger;
   /** Bytes a socket may have queued unsent before it is closed with 1013 (slow consumer). */
   maxBufferedBytes: number;
@@ -92,6 +94,10 @@ export class LegacyWsServer {
     });
     ws.send(connectionFrame(this.clients.size));
     ws.on('pong', () => (client.alive = true));
+    this.o.guard.watchRate(ws, () => {
+      this.o.registry.refused('rate_limited');
+      ws.close(CLOSE_POLICY_VIOLATION, 'too many messages per second (WS_MAX_MESSAGES_PER_SECOND)');
+    });
     ws.on('message', (data, isBinary) => this.onMessage(client, data.toString(), isBinary));
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
