@@ -12,6 +12,8 @@ export interface GraphQLContext {
   scope?: readonly number[];
   /** When the caller's token expires (ms since epoch); live streams end then. */
   expiresAt: number;
+  /** SSE has no socket to close when the token expires, so its streams end themselves. */
+  endStreamsOnExpiry: boolean;
   /** Live events a subscriber may fall behind before it is dropped. */
   subscriberCapacity: number;
 }

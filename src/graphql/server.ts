@@ -14,7 +14,7 @@ import { schema } from './schema/index.js';
 import { EXAMPLE_OPERATIONS } from './examples.js';
 
 /** The per-process parts of the context; the caller's scope is added per request/socket. */
-export type BaseContext = Omit<GraphQLContext, 'scope' | 'expiresAt'>;
+export type BaseContext = Omit<GraphQLContext, 'scope' | 'expiresAt' | 'endStreamsOnExpiry'>;
 
 interface ServerContext {
   req?: IncomingMessage;
@@ -71,7 +71,7 @@ export class GraphQLServer {
             });
           }
         }
-        return { ...o.base, scope: principal.scope, expiresAt: principal.expiresAt };
+        return { ...o.base, scope: principal.scope, expiresAt: principal.expiresAt, endStreamsOnExpiry: !wsPrincipal };
       },
     });
 

@@ -143,8 +143,8 @@ builder.subscriptionField('logs', (t) =>
         after,
         capacity: ctx.subscriberCapacity,
       });
-      // SSE has no socket to close on expiry: end the stream itself (graphql-ws also closes 4403).
-      const cancel = onExpiry({ expiresAt: ctx.expiresAt }, () => void stream.return?.());
+      // SSE has no socket to close on expiry: end the stream itself (graphql-ws closes with 4403).
+      const cancel = ctx.endStreamsOnExpiry ? onExpiry({ expiresAt: ctx.expiresAt }, () => void stream.return?.()) : () => {};
       return counted(
         stream,
         () => ctx.registry.activeSubscriptions++,
