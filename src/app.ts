@@ -117,6 +117,12 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       allowedOrigins: config.ALLOWED_ORIGINS,
       guard,
       maxSubscriptionsPerConnection: config.GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      queryLimits: {
+        maxDepth: config.GRAPHQL_MAX_DEPTH,
+        maxAliases: config.GRAPHQL_MAX_ALIASES,
+        maxTokens: config.GRAPHQL_MAX_TOKENS,
+        maxCost: config.GRAPHQL_MAX_COST,
+      },
       keepAliveMs: KEEP_ALIVE_MS,
       maxPayload: config.WS_MAX_PAYLOAD,
     });

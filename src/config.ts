@@ -61,7 +61,7 @@ const schema = z.object({
   WS_MAX_MESSAGES_PER_SECOND: positiveInt.max(100_000).default(50), // inbound, per socket
   WS_MAX_PAYLOAD: positiveInt.max(16 * 1024 * 1024).default(64 * 1024), // inbound frame, bytes
   GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.max(10_000).default(20),
-  GRAPHQL_MAX_DEPTH: positiveInt.max(100).default(8),
+  GRAPHQL_MAX_DEPTH: positiveInt.max(100).default(15),
   GRAPHQL_MAX_ALIASES: positiveInt.max(1000).default(15),
   GRAPHQL_MAX_TOKENS: positiveInt.max(100_000).default(1000),
   GRAPHQL_MAX_COST: positiveInt.max(1_000_000).default(5000),

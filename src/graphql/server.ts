@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { bearer, onExpiry, type Authenticator, type Principal } from '../auth/tokens.js';
 import type { SocketGuard } from '../http/limits.js';
+import { armorPlugins, type QueryLimits } from './armor.js';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -36,6 +37,7 @@ export interface GraphQLServerOptions {
   allowedOrigins?: readonly string[];
   guard: SocketGuard;
   maxSubscriptionsPerConnection: number;
+  queryLimits: QueryLimits;
   /** graphql-ws keep-alive ping interval. */
   keepAliveMs: number;
   maxPayload: number;
@@ -58,6 +60,7 @@ export class GraphQLServer {
       maskedErrors: true, // unexpected errors reach clients as INTERNAL_SERVER_ERROR, details in our log
       landingPage: false,
       graphiql: { title: 'SEANO telemetry', defaultQuery: EXAMPLE_OPERATIONS },
+      plugins: armorPlugins(o.queryLimits, (limit) => o.registry.refused(`graphql_${limit}`)),
       cors: o.allowedOrigins ? { origin: [...o.allowedOrigins], credentials: true } : undefined,
       context: async ({ wsPrincipal, request }): Promise<GraphQLContext> => {
         let principal = wsPrincipal;

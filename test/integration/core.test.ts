@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { LogsQuery, LogsSubscription, StatsQuery, VehiclesQuery } from '../../client/operations.js';
-import { print } from 'graphql';
+import { getIntrospectionQuery, print } from 'graphql';
 import { backends } from '../utils/backends.js';
 import { startService, type TestService } from '../utils/service.js';
 import { graphqlWsClient, openLegacy, subscribe, type LegacyClient } from '../utils/clients.js';
@@ -169,6 +169,12 @@ describe.each(backends)('core service on $name', (backend) => {
     await expect(openLegacy(`${svc.wsUrl}/api/ws/vehicle/abc`)).rejects.toMatchObject({ status: 400 });
     await expect(openLegacy(`${svc.wsUrl}/api/ws/vehicle/0`)).rejects.toMatchObject({ status: 400 });
     await expect(openLegacy(`${svc.wsUrl}/api/nope`)).rejects.toMatchObject({ status: 404 });
+  });
+
+  it("lets GraphiQL's introspection query through the default query limits", async () => {
+    const res = await svc.gql(getIntrospectionQuery());
+    expect(res.errors).toBeUndefined();
+    expect(res.data.__schema.subscriptionType.name).toBe('Subscription');
   });
 
   it('serves GraphQL errors for bad arguments instead of failing the server', async () => {

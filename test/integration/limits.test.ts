@@ -1,0 +1,112 @@
+// Hostile clients: every limit trips with its documented error or close code, is counted in
+// stats, and the service goes on serving everyone else.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { print } from 'graphql';
+import { LogsQuery, LogsSubscription } from '../../client/operations.js';
+import { backends } from '../utils/backends.js';
+import { startService, type TestService } from '../utils/service.js';
+import { graphqlWsClient, openLegacy, subscribe } from '../utils/clients.js';
+
+const stats = async (svc: TestService) => (await fetch(`${svc.httpUrl}/api/ws/stats`)).json() as Promise<any>;
+
+describe('limits and hostile input', () => {
+  let svc: TestService;
+
+  beforeAll(async () => {
+    svc = await startService(backends[0]!, {
+      WS_MAX_CONNECTIONS_PER_IP: '3',
+      WS_MAX_MESSAGES_PER_SECOND: '5',
+      WS_MAX_PAYLOAD: '1024',
+      GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION: '2',
+      GRAPHQL_MAX_DEPTH: '6',
+      GRAPHQL_MAX_ALIASES: '5',
+      GRAPHQL_MAX_TOKENS: '400',
+    });
+  });
+  afterAll(() => svc?.stop());
+
+  it('refuses WebSockets past WS_MAX_CONNECTIONS_PER_IP with 429 before the upgrade', async () => {
+    const open = await Promise.all([1, 2, 3].map(() => openLegacy(`${svc.wsUrl}/api/ws`)));
+    await expect(openLegacy(`${svc.wsUrl}/api/ws`)).rejects.toMatchObject({ status: 429 });
+    open[0]!.close();
+    await open[0]!.closed;
+    const again = await openLegacy(`${svc.wsUrl}/api/ws`); // a slot came free
+    for (const c of [...open.slice(1), again]) c.close();
+    await Promise.all([...open.slice(1), again].map((c) => c.closed));
+    expect((await stats(svc)).refusals.connections_per_ip).toBe(1);
+  });
+
+  it('closes a flooding legacy socket with 1008 and a flooding graphql-ws socket with 4429', async () => {
+    const legacy = await openLegacy(`${svc.wsUrl}/api/ws`);
+    for (let i = 0; i < 20; i++) legacy.send(JSON.stringify({ type: 'ping', timestamp: i }));
+    expect((await legacy.closed).code).toBe(1008);
+
+    const raw = new WebSocket(`${svc.wsUrl}/graphql`, 'graphql-transport-ws');
+    const closed = new Promise<number>((r) => raw.once('close', (code) => r(code)));
+    await new Promise((r) => raw.once('open', r));
+    for (let i = 0; i < 20; i++) raw.send(JSON.stringify({ type: 'ping' }));
+    expect(await closed).toBe(4429);
+    expect((await stats(svc)).refusals.rate_limited).toBe(2);
+  });
+
+  it('closes a socket that sends a frame over WS_MAX_PAYLOAD with 1009; answers binary and bad JSON', async () => {
+    const legacy = await openLegacy(`${svc.wsUrl}/api/ws`);
+    legacy.socket.send(Buffer.from([0xde, 0xad, 0xbe, 0xef]));
+    legacy.send('{"type": "ping"');
+    const errors = await legacy.messages.until((m) => m.filter((x) => x.type === 'error').length === 2, undefined, 'two errors');
+    expect(errors.filter((x) => x.type === 'error')).toEqual([
+      { type: 'error', message: 'Invalid JSON format' },
+      { type: 'error', message: 'Invalid JSON format' },
+    ]);
+    legacy.send('x'.repeat(2048));
+    expect((await legacy.closed).code).toBe(1009);
+  });
+
+  it('refuses a third operation on one graphql-ws connection (GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION=2)', async () => {
+    const ws = graphqlWsClient(`${svc.wsUrl}/graphql`);
+    const a = subscribe(ws, LogsSubscription, {});
+    const b = subscribe(ws, LogsSubscription, { vehicleId: 1 });
+    const c = subscribe(ws, LogsSubscription, { vehicleId: 2 });
+    const [errors] = await c.errors.count(1);
+    expect((errors as any)[0]).toMatchObject({ extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
+    expect(a.errors.items).toEqual([]);
+    expect(b.errors.items).toEqual([]);
+    await ws.dispose();
+  });
+
+  it('refuses deep, aliased, huge and over-paged queries with clear errors, and keeps serving', async () => {
+    // Our schema is shallow; nested introspection is the classic deep query.
+    const nested = await svc.gql(`{ __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }`);
+    expect(nested.errors?.[0].message).toMatch(/depth/i);
+    const aliases = await svc.gql(`{ ${Array.from({ length: 10 }, (_, i) => `s${i}: stats { messagesStored }`).join(' ')} }`);
+    expect(aliases.errors?.[0].message).toMatch(/aliases/i);
+    const tokens = await svc.gql(`{ ${Array.from({ length: 200 }, () => 'stats { messagesStored }').join(' ')} }`);
+    expect(tokens.errors?.[0].message).toMatch(/token/i);
+    const paged = await svc.gql(print(LogsQuery), { last: 1_000_000 });
+    expect(paged.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
+
+    const ok = await svc.gql('{ stats { messagesStored } }');
+    expect(ok.data.stats.messagesStored).toBe(0);
+    const s = await stats(svc);
+    expect(s.refusals).toMatchObject({ graphql_depth: 1, graphql_aliases: 1, graphql_tokens: 1 });
+  });
+});
+
+describe('total connection limit', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await startService(backends[0]!, { WS_MAX_CONNECTIONS: '2' });
+  });
+  afterAll(() => svc?.stop());
+
+  it('refuses a WebSocket past WS_MAX_CONNECTIONS with 503 before the upgrade, on both paths', async () => {
+    const a = await openLegacy(`${svc.wsUrl}/api/ws`);
+    const b = await openLegacy(`${svc.wsUrl}/api/ws/vehicle/1`);
+    await expect(openLegacy(`${svc.wsUrl}/api/ws`)).rejects.toMatchObject({ status: 503 });
+    await expect(openLegacy(`${svc.wsUrl}/graphql`)).rejects.toMatchObject({ status: 503 });
+    a.close();
+    b.close();
+    expect((await stats(svc)).refusals.connections_total).toBe(2);
+  });
+});
