@@ -26,6 +26,7 @@ import { bearer, createAuthenticator } from './auth/tokens.js';
 import { handleHttpRoute, sendJson } from './http/routes.js';
 import { ConnectionRegistry, snapshot } from './stats.js';
 import { homePage } from './http/home.js';
+import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 
 /** Start-up failed for a reason the operator can fix; the message names the setting. */
@@ -108,6 +109,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       maxMessagesPerSecond: config.WS_MAX_MESSAGES_PER_SECOND,
     });
     const stats = () => snapshot(registry, counters, writer.backlog, startedAt);
+    const metrics = createMetrics(counters, stats);
 
     // 3. Edges on one HTTP server
     const graphql = new GraphQLServer({
@@ -152,6 +154,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/graphql') return void graphql.yoga(req, res);
       if (await handleHttpRoute(routes, req, res, url)) return;
+      if (url.pathname === '/metrics' && req.method === 'GET') {
+        res.writeHead(200, { 'content-type': metrics.contentType });
+        return void res.end(await metrics.metrics());
+      }
       if (url.pathname === '/' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         return void res.end(homePage());

@@ -1,8 +1,33 @@
-/** Ingest totals since start; stats and metrics read them. */
+// Ingest totals since start, overall and by log type; stats and /metrics read them.
+// The writer also reports each commit (size, duration) and each stored log's age.
+
+export type Outcome = 'received' | 'stored' | 'rejected' | 'duplicate';
+
 export class IngestCounters {
   received = 0;
   stored = 0;
   rejected = 0;
   /** Redeliveries recognised by the database and not stored again. */
   duplicates = 0;
+  /** Counts by outcome and log type (`unknown` when the topic named none). */
+  readonly byType = new Map<string, number>();
+  /** Hooks for histograms; no-ops unless metrics are attached. */
+  onCommit: (rows: number, seconds: number) => void = () => {};
+  onStored: (ageSeconds: number) => void = () => {};
+
+  count(outcome: Outcome, type: string, n = 1): void {
+    if (n === 0) return;
+    if (outcome === 'received') this.received += n;
+    else if (outcome === 'stored') this.stored += n;
+    else if (outcome === 'rejected') this.rejected += n;
+    else this.duplicates += n;
+    const key = `${outcome}\u0000${type}`;
+    this.byType.set(key, (this.byType.get(key) ?? 0) + n);
+  }
+}
+
+/** The log type a topic names, for labels: `seano/1/raw_log` → `raw_log`. */
+export function topicType(topic: string): string {
+  const last = topic.slice(topic.lastIndexOf('/') + 1);
+  return last === 'raw_log' || last === 'sensor_log' || last === 'vehicle_log' ? last : 'unknown';
 }

@@ -10,7 +10,7 @@
 // and the embedded aedes broker (MQTT 3.1.1, no shared subscriptions).
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import type { IngestCounters } from './counters.js';
+import { topicType, type IngestCounters } from './counters.js';
 import type { PayloadLimits } from './payload.js';
 import { toWriteItem } from './item.js';
 import { topicFilters } from './topics.js';
@@ -107,7 +107,7 @@ async function connectSubscriber(o: MqttIngestOptions, clientId: string, filters
     if (stopping) return; // not acknowledged: the broker redelivers it to the next run
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const item = toWriteItem({ topic: packet.topic, payload, receivedAt: new Date() }, o);
-    o.counters.received++;
+    o.counters.count('received', topicType(packet.topic));
     const gen = generation;
     inflight++;
     void o.writer.write(item).then(() => {

@@ -8,7 +8,7 @@ import { DriverException } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { LogEvent, LogPubSub } from '../pubsub/index.js';
 import type { ValidLog } from './payload.js';
-import type { IngestCounters } from './counters.js';
+import { topicType, type IngestCounters } from './counters.js';
 import type { Spool, SpooledMessage } from './spool.js';
 
 /** A message as received, with its verdict: a valid log to store, or a reason to keep it as rejected. */
@@ -121,7 +121,7 @@ export class LogWriter {
           if (only.item.kind === 'rejected' && only.item.reason.startsWith(REFUSED)) {
             // Even the rejected-row form was refused: nothing left to store, say so loudly.
             this.options.logger.error({ err: error, topic: only.item.topic }, 'message could not be stored in any form');
-            this.options.counters.rejected++;
+            this.options.counters.count('rejected', topicType(only.item.topic));
             only.done();
             return true;
           }
@@ -189,16 +189,23 @@ export class LogWriter {
     const logs = batch.flatMap((p) => (p.item.kind === 'log' ? [p.item.log] : []));
     const rejected = batch.flatMap((p) => (p.item.kind === 'rejected' ? [p.item] : []));
     const em = this.options.orm.em.fork();
-    const inserted = await em.transactional(async (tx) => {
+    const started = performance.now();
+    const { inserted, duplicates } = await em.transactional(async (tx) => {
       const ids = await allocateIds(tx, logs.length);
       const storedIds = logs.length ? await insertLogs(tx, logs, ids) : new Set<string>();
       if (rejected.length) await insertRejected(tx, rejected);
-      return logs.flatMap((log, i) => (storedIds.has(ids[i]!) ? [toEvent(ids[i]!, log)] : []));
+      return {
+        inserted: logs.flatMap((log, i) => (storedIds.has(ids[i]!) ? [toEvent(ids[i]!, log)] : [])),
+        duplicates: logs.filter((_, i) => !storedIds.has(ids[i]!)),
+      };
     });
     const { counters, pubsub } = this.options;
-    counters.stored += inserted.length;
-    counters.duplicates += logs.length - inserted.length;
-    counters.rejected += rejected.length;
+    for (const e of inserted) counters.count('stored', e.type);
+    for (const d of duplicates) counters.count('duplicate', d.type);
+    for (const r of rejected) counters.count('rejected', topicType(r.topic));
+    counters.onCommit(batch.length, (performance.now() - started) / 1000);
+    const now = Date.now();
+    for (const e of inserted) counters.onStored((now - Date.parse(e.receivedAt)) / 1000);
     for (const event of inserted) pubsub.publish('log', event);
     for (const p of batch) p.done();
   }

@@ -171,6 +171,23 @@ describe.each(backends)('core service on $name', (backend) => {
     await expect(openLegacy(`${svc.wsUrl}/api/nope`)).rejects.toMatchObject({ status: 404 });
   });
 
+  it('exposes Prometheus metrics whose counters match what was published', async () => {
+    const text = await (await fetch(`${svc.httpUrl}/metrics`)).text();
+    const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
+    // Published so far in this file: raw 1+1 (+10 neighbours), sensor 1, vehicle 1 stored;
+    // rejected: 5 on raw_log topics, 2 sensor_log, 3 vehicle_log.
+    expect(value('seano_messages_stored_total{type="raw_log"}')).toBe(12);
+    expect(value('seano_messages_stored_total{type="sensor_log"}')).toBe(1);
+    expect(value('seano_messages_stored_total{type="vehicle_log"}')).toBe(1);
+    expect(value('seano_messages_rejected_total{type="raw_log"}')).toBe(5);
+    expect(value('seano_messages_rejected_total{type="sensor_log"}')).toBe(2);
+    expect(value('seano_messages_rejected_total{type="vehicle_log"}')).toBe(3);
+    expect(value('seano_messages_received_total{type="raw_log"}')).toBe(17);
+    expect(value('seano_connections{surface="legacy"}')).toBe(2);
+    expect(value('seano_commit_batch_size_count')).toBeGreaterThan(0);
+    expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);
+  });
+
   it("lets GraphiQL's introspection query through the default query limits", async () => {
     const res = await svc.gql(getIntrospectionQuery());
     expect(res.errors).toBeUndefined();

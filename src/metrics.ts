@@ -1,0 +1,64 @@
+// GET /metrics (prom-client): counters read from the same totals stats uses, histograms fed by
+// the writer, connection gauges read at scrape time, and Node's defaults (event-loop lag...).
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { IngestCounters } from './ingest/counters.js';
+import type { StatsSnapshot } from './stats.js';
+
+export function createMetrics(counters: IngestCounters, stats: () => StatsSnapshot): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  const outcome = (name: string, help: string, key: string) =>
+    new Counter({
+      name,
+      help,
+      labelNames: ['type'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [k, n] of counters.byType) {
+          const [o, type] = k.split('\u0000') as [string, string];
+          if (o === key) this.inc({ type }, n);
+        }
+      },
+    });
+  outcome('seano_messages_received_total', 'MQTT messages received, by log type', 'received');
+  outcome('seano_messages_stored_total', 'Logs committed to PostgreSQL, by log type', 'stored');
+  outcome('seano_messages_rejected_total', 'Messages kept as rejected, by log type (unknown: bad topic)', 'rejected');
+  outcome('seano_messages_duplicate_total', 'Redeliveries recognised and not stored again', 'duplicate');
+
+  const batch = new Histogram({
+    name: 'seano_commit_batch_size', help: 'Messages per committed transaction', registers: [registry],
+    buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000],
+  });
+  const commit = new Histogram({
+    name: 'seano_commit_seconds', help: 'Duration of a batch transaction', registers: [registry],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+  });
+  const e2e = new Histogram({
+    name: 'seano_ingest_to_publish_seconds', help: 'From receipt over MQTT to publication to live clients (after commit)',
+    registers: [registry], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+  });
+  counters.onCommit = (rows, seconds) => {
+    batch.observe(rows);
+    commit.observe(seconds);
+  };
+  counters.onStored = (age) => e2e.observe(age);
+
+  const gauge = (name: string, help: string, read: (s: StatsSnapshot) => number | Record<string, number>, labelNames: string[] = []) =>
+    new Gauge({
+      name, help, labelNames, registers: [registry],
+      collect() {
+        const v = read(stats());
+        this.reset();
+        if (typeof v === 'number') this.set(v);
+        else for (const [label, n] of Object.entries(v)) this.set({ [labelNames[0]!]: label }, n);
+      },
+    });
+  gauge('seano_ingest_backlog', 'Messages received but not yet committed (memory and spool)', (s) => s.ingestBacklog);
+  gauge('seano_connections', 'Open WebSockets by surface', (s) => ({ legacy: s.legacyConnections, graphql: s.graphqlConnections }), ['surface']);
+  gauge('seano_subscriptions', 'Active GraphQL subscriptions', (s) => s.activeSubscriptions);
+  gauge('seano_slow_consumers_total', 'Sockets closed or subscriptions ended for falling behind', (s) => s.slowConsumers);
+  gauge('seano_refusals_total', 'Requests and sockets refused, by reason', (s) => s.refusals, ['reason']);
+  return registry;
+}
