@@ -126,7 +126,14 @@ export class GraphQLServer {
           } catch (err) {
             return [err as never];
           }
-          const errors = enveloped.validate(enveloped.schema, document);
+          // graphql-armor's rules throw their GraphQLError; answer it as this operation's error.
+          let errors: readonly GraphQLError[];
+          try {
+            errors = enveloped.validate(enveloped.schema, document);
+          } catch (err) {
+            if (err instanceof GraphQLError) return [err];
+            throw err;
+          }
           if (errors.length > 0) return errors;
           const contextValue = await enveloped.contextFactory();
           const args: ExecutionArgs = {

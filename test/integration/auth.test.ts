@@ -76,6 +76,19 @@ describe('auth and vehicle scope', () => {
     // Nothing of vehicle 1 came after the live vehicle-2 message either.
     expect(general.messages.items.some((m) => m.vehicle_id === 1)).toBe(false);
 
+    // SSE, the third subscription transport, with the same token: replay shows vehicle 2 only.
+    const sse = await fetch(`${svc.httpUrl}/graphql`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({ query: 'subscription { logs(after: "0") { vehicleId } }' }),
+    });
+    expect(sse.status).toBe(200);
+    const reader = sse.body!.getReader();
+    let text = '';
+    while ((text.match(/"vehicleId"/g) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect([...text.matchAll(/"vehicleId":(\d+)/g)].map((m) => Number(m[1]))).toEqual([2, 2, 2]);
+
     const stats = await (await fetch(`${svc.httpUrl}/api/ws/stats`, { headers: auth })).json();
     expect(stats.connections_info.every((c: any) => c.client_info.vehicle_filter === 2)).toBe(true);
     sub.dispose();

@@ -2,7 +2,7 @@
 // stats, and the service goes on serving everyone else.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { print } from 'graphql';
+import { parse, print } from 'graphql';
 import { LogsQuery, LogsSubscription } from '../../client/operations.js';
 import { backends } from '../utils/backends.js';
 import { startService, type TestService } from '../utils/service.js';
@@ -22,6 +22,7 @@ describe('limits and hostile input', () => {
       GRAPHQL_MAX_DEPTH: '6',
       GRAPHQL_MAX_ALIASES: '5',
       GRAPHQL_MAX_TOKENS: '400',
+      GRAPHQL_MAX_COST: '400', // LogsQuery costs 299; five aliased pages 465
     });
   });
   afterAll(() => svc?.stop());
@@ -70,9 +71,17 @@ describe('limits and hostile input', () => {
     const c = subscribe(ws, LogsSubscription, { vehicleId: 2 });
     const [errors] = await c.errors.count(1);
     expect((errors as any)[0]).toMatchObject({ extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } });
+    await ws.dispose();
+    // Query limits apply on the socket too: an error for that operation, the socket stays up.
+    const ws2 = graphqlWsClient(`${svc.wsUrl}/graphql`);
+    const deep = subscribe(ws2, parse('{ __schema { types { fields { type { ofType { ofType { ofType { ofType { name } } } } } } } } }'));
+    const [deepErrors] = await deep.errors.count(1);
+    expect((deepErrors as any)[0].message).toMatch(/depth/i);
+    const fine = subscribe(ws2, parse('{ stats { messagesStored } }'));
+    expect((await fine.results.count(1))[0]).toEqual({ stats: { messagesStored: 0 } });
+    await ws2.dispose();
     expect(a.errors.items).toEqual([]);
     expect(b.errors.items).toEqual([]);
-    await ws.dispose();
   });
 
   it('refuses deep, aliased, huge and over-paged queries with clear errors, and keeps serving', async () => {
@@ -83,13 +92,16 @@ describe('limits and hostile input', () => {
     expect(aliases.errors?.[0].message).toMatch(/aliases/i);
     const tokens = await svc.gql(`{ ${Array.from({ length: 200 }, () => 'stats { messagesStored }').join(' ')} }`);
     expect(tokens.errors?.[0].message).toMatch(/token/i);
+    const page = 'edges { node { id vehicleId type timestamp ... on VehicleLog { batteryVoltage batteryCurrent rssi mode latitude longitude heading armed guided speed data } } } pageInfo { endCursor hasNextPage }';
+    const costly = await svc.gql(`{ ${[1, 2, 3, 4, 5].map((i) => `l${i}: logs { ${page} }`).join(' ')} }`);
+    expect(costly.errors?.[0].message).toMatch(/cost/i);
     const paged = await svc.gql(print(LogsQuery), { last: 1_000_000 });
     expect(paged.errors?.[0]).toMatchObject({ extensions: { code: 'BAD_USER_INPUT' } });
 
     const ok = await svc.gql('{ stats { messagesStored } }');
     expect(ok.data.stats.messagesStored).toBe(0);
     const s = await stats(svc);
-    expect(s.refusals).toMatchObject({ graphql_depth: 1, graphql_aliases: 1, graphql_tokens: 1 });
+    expect(s.refusals).toMatchObject({ graphql_depth: 2, graphql_aliases: 1, graphql_tokens: 1, graphql_cost: 1 });
   });
 });
 
