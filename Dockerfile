@@ -1,4 +1,5 @@
-# SEANO telemetry: runs the TypeScript sources directly with tsx (a runtime dependency), no build step.
+# SEANO telemetry: runs the TypeScript sources directly with tsx (a runtime dependency); only the
+# dashboard's browser bundle is built (esbuild, also a runtime dependency).
 FROM node:20-bookworm-slim
 
 ENV NODE_ENV=production \
@@ -15,6 +16,12 @@ RUN npm ci --omit=dev && npm cache clean --force
 COPY tsconfig.json ./
 COPY src ./src
 COPY public ./public
+# The dashboard: its sources, the typed operations it imports, and the script that bundles it.
+COPY client ./client
+COPY web ./web
+COPY scripts/build-web.ts ./scripts/build-web.ts
+# Built here so the image serves it as is; `npm start` (prestart) rebuilds it as `node`, who owns dist/.
+RUN npx tsx scripts/build-web.ts && chown -R node:node dist
 
 # DATA_DIR holds the embedded PGlite database when DATABASE_URL is unset; it must be writable by `node`.
 RUN mkdir -p /app/data && chown node:node /app/data

@@ -25,7 +25,7 @@ import { SocketGuard } from './http/limits.js';
 import { bearer, createAuthenticator } from './auth/tokens.js';
 import { handleHttpRoute, sendJson } from './http/routes.js';
 import { ConnectionRegistry, snapshot } from './stats.js';
-import { homePage } from './http/home.js';
+import { serveWeb } from './http/static.js';
 import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 
@@ -154,13 +154,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/graphql') return void graphql.yoga(req, res);
       if (await handleHttpRoute(routes, req, res, url)) return;
+      if (serveWeb(req, res, url)) return; // the dashboard at `/`
       if (url.pathname === '/metrics' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': metrics.contentType });
         return void res.end(await metrics.metrics());
-      }
-      if (url.pathname === '/' && req.method === 'GET') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        return void res.end(homePage());
       }
       if (url.pathname === '/ws-test' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
