@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt, { type MqttClient } from 'mqtt';
-import { startEmbeddedPostgres } from '../../src/embedded/postgres.js';
-import { createScratchDatabase } from '../utils/backends.js';
+import { startStandalonePostgres } from '../utils/backends.js';
 import { startMosquitto, type Mosquitto } from '../utils/mosquitto.js';
 import { startProxy, type CuttableProxy } from '../utils/proxy.js';
 import { startService, type TestService } from '../utils/service.js';
@@ -44,20 +43,9 @@ describe('outages', () => {
     broker = await startMosquitto({ maxQueued: 1000 });
     const dataDir = await mkdtemp(join(tmpdir(), 'seano-outage-data-'));
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
-    let target: URL;
-    if (process.env.TEST_DATABASE_URL) {
-      const db = await createScratchDatabase(process.env.TEST_DATABASE_URL);
-      cleanups.push(db.drop);
-      target = new URL(db.url);
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'seano-outage-'));
-      const pglite = await startEmbeddedPostgres(dir);
-      cleanups.push(async () => {
-        await pglite.stop();
-        await rm(dir, { recursive: true, force: true });
-      });
-      target = new URL(pglite.url);
-    }
+    const db = await startStandalonePostgres();
+    cleanups.push(db.cleanup);
+    const target = new URL(db.url);
     proxy = await startProxy(target.hostname, Number(target.port));
     cleanups.push(() => proxy.close());
     const viaProxy = new URL(target);

@@ -4,15 +4,11 @@
 // subscriptions). Database: the machine's PostgreSQL when TEST_DATABASE_URL is set, else one
 // PGlite socket server both instances use.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import mqtt from 'mqtt';
 import { LogsSubscription } from '../../client/operations.js';
-import { startEmbeddedPostgres } from '../../src/embedded/postgres.js';
-import { createScratchDatabase } from '../utils/backends.js';
+import { startStandalonePostgres } from '../utils/backends.js';
+import { waitForPort } from '../utils/ports.js';
 import { startMosquitto, type Mosquitto } from '../utils/mosquitto.js';
 import { startService, type TestService } from '../utils/service.js';
 import { graphqlWsClient, openLegacy, subscribe } from '../utils/clients.js';
@@ -23,15 +19,7 @@ const TOTAL = 400;
 async function privateRedis(): Promise<{ url: string; stop: () => Promise<void> }> {
   const port = 20000 + Math.floor(Math.random() * 20000);
   const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    const up = await new Promise<boolean>((r) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), r(true)));
-      s.once('error', () => r(false));
-    });
-    if (up) break;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitForPort(port, 'redis-server');
   return {
     url: `redis://127.0.0.1:${port}`,
     stop: async () => {
@@ -57,20 +45,9 @@ describe('two instances behind one broker, one database and Redis', () => {
       cleanups.push(redis.stop);
       redisUrl = redis.url;
     }
-    let dbUrl: string;
-    if (process.env.TEST_DATABASE_URL) {
-      const db = await createScratchDatabase(process.env.TEST_DATABASE_URL);
-      cleanups.push(db.drop);
-      dbUrl = db.url;
-    } else {
-      const dir = await mkdtemp(join(tmpdir(), 'seano-scale-'));
-      const pg = await startEmbeddedPostgres(dir);
-      cleanups.push(async () => {
-        await pg.stop();
-        await rm(dir, { recursive: true, force: true });
-      });
-      dbUrl = pg.url;
-    }
+    const db = await startStandalonePostgres();
+    cleanups.push(db.cleanup);
+    const dbUrl = db.url;
     const prefix = `scale-${Date.now()}`;
     const common = { DATABASE_URL: dbUrl, MQTT_URL: broker.url, REDIS_URL: redisUrl, MQTT_SHARED_GROUP: prefix, MQTT_TOPIC_PREFIX: prefix };
     const backend = { name: 'shared', prepare: async () => ({ env: {}, cleanup: async () => {} }) };

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import type { Env } from '../../src/config.js';
+import { startEmbeddedPostgres } from '../../src/embedded/postgres.js';
 
 export interface Backend {
   name: string;
@@ -73,3 +74,23 @@ export const backends: Backend[] = [
   embedded,
   ...(TEST_DATABASE_URL && TEST_MQTT_URL ? [machine(TEST_DATABASE_URL, TEST_MQTT_URL)] : []),
 ];
+
+/**
+ * A PostgreSQL server address for tests that need one outside the service (behind a proxy, or
+ * shared by two instances): a scratch database on TEST_DATABASE_URL, else a PGlite socket server.
+ */
+export async function startStandalonePostgres(): Promise<{ url: string; cleanup: () => Promise<void> }> {
+  if (process.env.TEST_DATABASE_URL) {
+    const db = await createScratchDatabase(process.env.TEST_DATABASE_URL);
+    return { url: db.url, cleanup: db.drop };
+  }
+  const dir = await mkdtemp(join(tmpdir(), 'seano-pglite-'));
+  const pglite = await startEmbeddedPostgres(dir);
+  return {
+    url: pglite.url,
+    cleanup: async () => {
+      await pglite.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}

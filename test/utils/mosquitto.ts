@@ -3,7 +3,8 @@
 // Mosquitto's default of 1000 queued messages per session and silently drops the rest.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
+import { waitForPort } from './ports.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -38,17 +39,7 @@ export async function startMosquitto(o: { maxQueued?: number } = {}): Promise<Mo
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-    // Ready when the port accepts connections.
-    for (let i = 0; i < 100; i++) {
-      const ok = await new Promise<boolean>((resolve) => {
-        const s = connect(port, '127.0.0.1');
-        s.once('connect', () => (s.destroy(), resolve(true)));
-        s.once('error', () => resolve(false));
-      });
-      if (ok) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('mosquitto did not start');
+    await waitForPort(port, 'mosquitto');
   };
   const stop = async () => {
     if (!child || child.exitCode !== null) return;
