@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Config } from './config.js';
 import { initORM, type MikroORM } from './db/orm.js';
 import { LogQueries } from './db/logs.js';
+import { HistoryQueries } from './db/history.js';
 import { DatabaseHealth } from './db/health.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/broker.js';
@@ -113,9 +114,10 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
     // 3. Edges on one HTTP server
     const graphql = new GraphQLServer({
-      base: { queries, hub, stats, registry, subscriberCapacity: SUBSCRIBER_CAPACITY },
+      base: { queries, history: new HistoryQueries(orm), hub, stats, registry, subscriberCapacity: SUBSCRIBER_CAPACITY },
       registry,
       auth,
+      logger,
       allowedOrigins: config.ALLOWED_ORIGINS,
       guard,
       maxSubscriptionsPerConnection: config.GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION,

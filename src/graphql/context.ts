@@ -1,10 +1,12 @@
 import type { LogQueries } from '../db/logs.js';
+import type { HistoryQueries } from '../db/history.js';
 import type { LogHub } from '../live/hub.js';
 import type { ConnectionRegistry, StatsSnapshot } from '../stats.js';
 
 /** What every resolver gets: read access, the live hub, stats, and who is asking. */
 export interface GraphQLContext {
   queries: LogQueries;
+  history: HistoryQueries;
   hub: LogHub;
   stats: () => StatsSnapshot;
   registry: ConnectionRegistry;

@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { bearer, onExpiry, type Authenticator, type Principal } from '../auth/tokens.js';
 import type { SocketGuard } from '../http/limits.js';
+import type { Logger } from 'pino';
 import { armorPlugins, type QueryLimits } from './armor.js';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
@@ -34,6 +35,7 @@ export interface GraphQLServerOptions {
   base: BaseContext;
   registry: ConnectionRegistry;
   auth: Authenticator;
+  logger: Logger;
   allowedOrigins?: readonly string[];
   guard: SocketGuard;
   maxSubscriptionsPerConnection: number;
@@ -56,7 +58,13 @@ export class GraphQLServer {
     this.yoga = createYoga<ServerContext, GraphQLContext>({
       schema,
       graphqlEndpoint: '/graphql',
-      logging: false,
+      // Masked errors reach clients as INTERNAL_SERVER_ERROR; the cause goes to our log.
+      logging: {
+        debug: () => {},
+        info: () => {},
+        warn: (...args: unknown[]) => o.logger.warn({ args }, 'graphql'),
+        error: (...args: unknown[]) => o.logger.error({ err: args.find((a) => a instanceof Error), args }, 'graphql'),
+      },
       maskedErrors: true, // unexpected errors reach clients as INTERNAL_SERVER_ERROR, details in our log
       landingPage: false,
       graphiql: { title: 'SEANO telemetry', defaultQuery: EXAMPLE_OPERATIONS },

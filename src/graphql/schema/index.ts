@@ -3,5 +3,6 @@ import './scalars.js';
 import './logs.js';
 import './vehicles.js';
 import './stats.js';
+import './history.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

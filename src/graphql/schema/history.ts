@@ -1,0 +1,82 @@
+// Analyst queries: `series` (time buckets of one numeric field) and `track` (positions
+// downsampled for a map). Both computed in PostgreSQL (src/db/history.ts).
+import type { SeriesBucket, TrackPoint } from '../../db/history.js';
+import { VEHICLE_SERIES_FIELDS } from '../../db/history.js';
+import { builder } from '../builder.js';
+import { badInput, checkScope } from '../errors.js';
+
+const MAX_BUCKETS = 5000;
+const MAX_POINTS = 10_000;
+
+const SeriesBucketRef = builder.objectRef<SeriesBucket>('SeriesBucket').implement({
+  description: 'One time bucket of a series: values of the field at times in [start, start + width).',
+  fields: (t) => ({
+    start: t.field({ type: 'DateTime', resolve: (b) => b.start }),
+    avg: t.exposeFloat('avg'),
+    min: t.exposeFloat('min'),
+    max: t.exposeFloat('max'),
+    count: t.exposeInt('count'),
+  }),
+});
+
+const TrackPointRef = builder.objectRef<TrackPoint>('TrackPoint').implement({
+  fields: (t) => ({
+    id: t.exposeID('id', { description: 'The vehicle_log this position comes from' }),
+    timestamp: t.field({ type: 'DateTime', resolve: (p) => p.timestamp }),
+    latitude: t.exposeFloat('latitude'),
+    longitude: t.exposeFloat('longitude'),
+    heading: t.exposeFloat('heading', { nullable: true }),
+  }),
+});
+
+/** vehicle_log field by its GraphQL name or its key as published; a sensor key as it is. */
+function seriesKey(field: string, sensorId: number | null | undefined): string {
+  if (sensorId === null || sensorId === undefined) {
+    const key = VEHICLE_SERIES_FIELDS[field] ?? (Object.values(VEHICLE_SERIES_FIELDS).includes(field) ? field : undefined);
+    if (key === undefined) {
+      throw badInput(`unknown field "${field}"; allowed: ${Object.keys(VEHICLE_SERIES_FIELDS).join(', ')} (or pass sensorId for a key of that sensor's data)`);
+    }
+    return key;
+  }
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field)) throw badInput(`field must be a key of the sensor's data object, e.g. "temperature"`);
+  return field;
+}
+
+builder.queryFields((t) => ({
+  series: t.field({
+    type: [SeriesBucketRef],
+    description: 'avg/min/max/count of a numeric field in `buckets` equal time buckets between from and to (non-empty buckets only).',
+    args: {
+      vehicleId: t.arg.int({ required: true }),
+      field: t.arg.string({ required: true, description: `vehicle_log: ${Object.keys(VEHICLE_SERIES_FIELDS).join(', ')}; with sensorId: a key of that sensor's data` }),
+      sensorId: t.arg.int(),
+      from: t.arg({ type: 'DateTime', required: true }),
+      to: t.arg({ type: 'DateTime', required: true }),
+      buckets: t.arg.int({ defaultValue: 500 }),
+    },
+    resolve: (_root, a, ctx) => {
+      checkScope(ctx.scope, a.vehicleId);
+      const buckets = a.buckets ?? 500;
+      if (buckets < 1 || buckets > MAX_BUCKETS) throw badInput(`buckets must be between 1 and ${MAX_BUCKETS}`);
+      if (a.from >= a.to) throw badInput('from must be before to');
+      const key = seriesKey(a.field, a.sensorId);
+      return ctx.history.series({ vehicleId: a.vehicleId, key, sensorId: a.sensorId ?? undefined, from: a.from, to: a.to, buckets });
+    },
+  }),
+  track: t.field({
+    type: [TrackPointRef],
+    description: "The vessel's positions in time order, at most maxPoints: first, last, the sharpest turns and evenly spaced points.",
+    args: {
+      vehicleId: t.arg.int({ required: true }),
+      from: t.arg({ type: 'DateTime' }),
+      to: t.arg({ type: 'DateTime' }),
+      maxPoints: t.arg.int({ defaultValue: 1000 }),
+    },
+    resolve: (_root, a, ctx) => {
+      checkScope(ctx.scope, a.vehicleId);
+      const maxPoints = a.maxPoints ?? 1000;
+      if (maxPoints < 2 || maxPoints > MAX_POINTS) throw badInput(`maxPoints must be between 2 and ${MAX_POINTS}`);
+      return ctx.history.track(a.vehicleId, a.from ?? undefined, a.to ?? undefined, maxPoints);
+    },
+  }),
+}));
