@@ -64,7 +64,9 @@ const schema = z.object({
   GRAPHQL_MAX_DEPTH: positiveInt.max(100).default(15),
   GRAPHQL_MAX_ALIASES: positiveInt.max(1000).default(15),
   GRAPHQL_MAX_TOKENS: positiveInt.max(100_000).default(1000),
-  GRAPHQL_MAX_COST: positiveInt.max(1_000_000).default(5000),
+  // graphql-armor multiplies by literal `first`/`last`: one full page (1000 logs, every field)
+  // costs ~300,000, so the default admits one such page per request, not several.
+  GRAPHQL_MAX_COST: positiveInt.max(100_000_000).default(500_000),
   ALLOWED_ORIGINS: optionalString.transform((v) =>
     v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean),
   ),

@@ -151,6 +151,7 @@ describe('crash and graceful stop (child process)', () => {
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ query: '{ logs(vehicleId: 9, first: 1000) { edges { node { ... on RawLog { message } } } } }' }),
       }).then((r) => r.json() as Promise<any>);
+      expect(res.errors).toBeUndefined();
       return res.data.logs.edges.map((e: any) => e.node.message);
     };
     let got = await lines();
