@@ -9,6 +9,7 @@ import { initORM, type MikroORM } from './db/orm.js';
 import { LogQueries } from './db/logs.js';
 import { HistoryQueries } from './db/history.js';
 import { DatabaseHealth } from './db/health.js';
+import { Retention } from './db/retention.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './embedded/postgres.js';
 import { startEmbeddedBroker, type EmbeddedBroker } from './embedded/broker.js';
 import { IngestCounters } from './ingest/counters.js';
@@ -19,6 +20,7 @@ import { redactUrl, startMqttIngest, type MqttIngest } from './ingest/mqtt.js';
 import { createLogPubSub } from './pubsub/index.js';
 import { connectRedisEventTarget, type RedisTarget } from './pubsub/redis.js';
 import { LogHub } from './live/hub.js';
+import { FleetState } from './live/fleet.js';
 import { GraphQLServer } from './graphql/server.js';
 import { LegacyWsServer } from './legacy-ws/server.js';
 import { createUpgradeRouter } from './http/upgrade.js';
@@ -72,6 +74,11 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       throw new StartupError(`cannot use the database at ${redactUrl(dbUrl)}: ${err.message}; check DATABASE_URL`);
     });
     cleanups.push(() => orm.close(true));
+    if (config.LOG_RETENTION_DAYS) {
+      const retention = new Retention(orm, config.LOG_RETENTION_DAYS, logger);
+      void retention.runOnce(); // at start, then hourly
+      cleanups.push(() => retention.stop());
+    }
     const dbHealth = new DatabaseHealth(orm);
     cleanups.push(() => dbHealth.stop());
 
@@ -102,6 +109,8 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
     cleanups.push(() => writer.stop());
     writer.resume(); // commits what an earlier run left in the spool
     const queries = new LogQueries(orm);
+    const fleet = new FleetState(hub, config.OFFLINE_AFTER_SECONDS * 1000, await queries.fleetSnapshot());
+    cleanups.push(() => fleet.stop());
     const registry = new ConnectionRegistry();
     const auth = createAuthenticator(config.AUTH_JWT_SECRET);
     const guard = new SocketGuard({
@@ -114,7 +123,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
 
     // 3. Edges on one HTTP server
     const graphql = new GraphQLServer({
-      base: { queries, history: new HistoryQueries(orm), hub, stats, registry, subscriberCapacity: SUBSCRIBER_CAPACITY },
+      base: { queries, history: new HistoryQueries(orm), hub, fleet, stats, registry, subscriberCapacity: SUBSCRIBER_CAPACITY },
       registry,
       auth,
       logger,

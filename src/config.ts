@@ -71,6 +71,10 @@ const schema = z.object({
     v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean),
   ),
   REDIS_URL: url(['redis', 'rediss']),
+  // A vessel is OFFLINE after this long without any message.
+  OFFLINE_AFTER_SECONDS: positiveInt.max(86_400).default(30),
+  // Unset: keep all logs. Set: logs older than this are deleted, in small batches, hourly.
+  LOG_RETENTION_DAYS: positiveInt.max(36_500).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -76,12 +76,29 @@ export class LogQueries {
     return this.orm.em.fork().findOne(VehicleSchema, { id });
   }
 
-  async latestTelemetry(vehicleId: number): Promise<LogEvent | null> {
-    const row = await this.orm.em.fork().findOne(
-      LogSchema,
-      { vehicleId, type: 'vehicle_log' },
-      { orderBy: { id: 'desc' } },
+  /** Every vehicle with its last-seen time and latest telemetry: one query, at start-up. */
+  async fleetSnapshot(): Promise<{ vehicleId: number; lastSeenAt: Date; latestTelemetry: LogEvent | null }[]> {
+    const rows = await this.orm.em.fork().getConnection().execute<
+      { vid: number; last_seen_at: Date; id: string | null; timestamp: Date; received_at: Date; data: Record<string, unknown> | null }[]
+    >(
+      `select v.id as vid, v.last_seen_at, l.id::text as id, l.timestamp, l.received_at, l.data
+       from vehicle v
+       left join lateral (
+         select id, timestamp, received_at, data from log
+         where vehicle_id = v.id and type = 'vehicle_log' order by id desc limit 1
+       ) l on true
+       order by v.id`,
     );
-    return row ? toLogEvent(row) : null;
+    return rows.map((r) => ({
+      vehicleId: r.vid,
+      lastSeenAt: new Date(r.last_seen_at),
+      latestTelemetry:
+        r.id === null
+          ? null
+          : {
+              id: r.id, vehicleId: r.vid, type: 'vehicle_log', sensorId: null, message: null, data: r.data,
+              timestamp: new Date(r.timestamp).toISOString(), receivedAt: new Date(r.received_at).toISOString(),
+            },
+    }));
   }
 }

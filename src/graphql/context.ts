@@ -1,6 +1,7 @@
 import type { LogQueries } from '../db/logs.js';
 import type { HistoryQueries } from '../db/history.js';
 import type { LogHub } from '../live/hub.js';
+import type { FleetState } from '../live/fleet.js';
 import type { ConnectionRegistry, StatsSnapshot } from '../stats.js';
 
 /** What every resolver gets: read access, the live hub, stats, and who is asking. */
@@ -8,6 +9,7 @@ export interface GraphQLContext {
   queries: LogQueries;
   history: HistoryQueries;
   hub: LogHub;
+  fleet: FleetState;
   stats: () => StatsSnapshot;
   registry: ConnectionRegistry;
   /** Vehicles this caller may see; undefined = all. */

@@ -135,6 +135,16 @@ export async function handleExport(o: ExportOptions, req: IncomingMessage, res: 
 const runningExports = new WeakMap<MikroORM, number>();
 
 async function streamExport(o: ExportOptions, f: ExportFilter, scope: readonly number[] | undefined, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const headers = {
+    'content-type': f.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    'content-disposition': `attachment; filename="${filename(f)}"`,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  };
+  if (req.method === 'HEAD') {
+    res.writeHead(200, headers);
+    return void res.end();
+  }
   const { where, params } = whereClause(f, scope);
   const select = `select ${selectList(f.format)} from "log" where ${where}`;
   let source: RowSource;
@@ -145,33 +155,29 @@ async function streamExport(o: ExportOptions, f: ExportFilter, scope: readonly n
     sendJson(res, 503, { error: 'the database is not available; try again later' });
     return;
   }
+  // The client went away (or the server is stopping): stop reading, give the connection back.
   let closed = false;
-  res.once('close', () => (closed = true)); // the client went away (or we finished)
+  res.once('close', () => (closed = true));
+  const gone = () => closed || res.destroyed;
   try {
-    res.writeHead(200, {
-      'content-type': f.format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
-      'content-disposition': `attachment; filename="${filename(f)}"`,
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    });
-    if (req.method === 'HEAD') return void res.end();
+    res.writeHead(200, headers);
     let first = true;
     for (;;) {
       const rows = await source.read(CHUNK_ROWS);
-      if (closed) return;
+      if (gone()) return;
       const text = f.format === 'csv' ? csvChunk(rows, first) : ndjsonChunk(rows);
       first = false;
       if (text && !res.write(text)) await drained(res);
-      if (closed) return;
+      if (gone()) return;
       if (rows.length < CHUNK_ROWS) break;
     }
     res.end();
   } catch (err) {
     // Headers are out: all we can do is cut the response so the client sees it incomplete.
-    if (!closed) o.logger?.warn({ err }, 'export failed midway');
-    res.destroy(err instanceof Error ? err : new Error(String(err)));
+    if (!gone()) o.logger?.warn({ err }, 'export failed midway');
+    res.destroy();
   } finally {
-    await source.close().catch((err: unknown) => o.logger?.warn({ err }, 'export: closing the cursor failed'));
+    await source.close().catch((err: unknown) => o.logger?.warn({ err }, 'export: closing the database connection failed'));
   }
 }
 
@@ -270,11 +276,9 @@ async function cursorSource(clientUrl: string, select: string, params: unknown[]
     async close() {
       if (ended) return;
       ended = true;
-      try {
-        await cursor.close();
-      } finally {
-        await client.end();
-      }
+      // Ending the connection ends the portal and its snapshot with it, also after an error
+      // (when pg-cursor's own close() would wait for a ReadyForQuery that already came).
+      await client.end();
     },
   };
 }

@@ -1,7 +1,39 @@
 import type { Vehicle } from '../../db/entities.js';
+import type { StatusChange } from '../../live/fleet.js';
+import { BoundedQueue } from '../../live/queue.js';
+import { counted } from '../../live/counted.js';
 import { builder } from '../builder.js';
 import { checkScope } from '../errors.js';
 import { VehicleLogRef } from './logs.js';
+
+const VehicleStatusEnum = builder.enumType('VehicleStatus', { values: ['ONLINE', 'OFFLINE'] as const });
+
+const StatusChangeRef = builder.objectRef<StatusChange>('VehicleStatusChange').implement({
+  fields: (t) => ({
+    vehicleId: t.exposeInt('vehicleId'),
+    status: t.field({ type: VehicleStatusEnum, resolve: (c) => c.status }),
+    lastSeenAt: t.field({ type: 'DateTime', resolve: (c) => c.lastSeenAt }),
+  }),
+});
+
+builder.subscriptionField('vehicleStatus', (t) =>
+  t.field({
+    type: StatusChangeRef,
+    description: 'Pushes each change of a vessel between ONLINE and OFFLINE (all vessels in scope, or one).',
+    args: { vehicleId: t.arg.int() },
+    subscribe: (_root, args, ctx) => {
+      checkScope(ctx.scope, args.vehicleId);
+      const queue: BoundedQueue<StatusChange> = new BoundedQueue<StatusChange>(ctx.subscriberCapacity, () => off());
+      const off = ctx.fleet.onChange((c) => {
+        if (args.vehicleId !== null && args.vehicleId !== undefined && c.vehicleId !== args.vehicleId) return;
+        if (ctx.scope && !ctx.scope.includes(c.vehicleId)) return;
+        queue.push(c);
+      });
+      return counted(queue, () => ctx.registry.activeSubscriptions++, () => ctx.registry.activeSubscriptions--);
+    },
+    resolve: (c) => c,
+  }),
+);
 
 const VehicleRef = builder.objectRef<Vehicle>('Vehicle').implement({
   fields: (t) => ({
@@ -11,7 +43,13 @@ const VehicleRef = builder.objectRef<Vehicle>('Vehicle').implement({
     latestTelemetry: t.field({
       type: VehicleLogRef,
       nullable: true,
-      resolve: (v, _args, ctx) => ctx.queries.latestTelemetry(v.id),
+      description: 'The newest vehicle_log, from memory kept current by ingest',
+      resolve: (v, _args, ctx) => ctx.fleet.get(v.id)?.latestTelemetry ?? null,
+    }),
+    status: t.field({
+      type: VehicleStatusEnum,
+      description: 'OFFLINE after OFFLINE_AFTER_SECONDS without a message',
+      resolve: (v, _args, ctx) => ctx.fleet.get(v.id)?.status ?? 'OFFLINE',
     }),
   }),
 });
