@@ -16,8 +16,11 @@ export interface GraphQLContext {
   scope?: readonly number[];
   /** When the caller's token expires (ms since epoch); live streams end then. */
   expiresAt: number;
-  /** SSE has no socket to close when the token expires, so its streams end themselves. */
-  endStreamsOnExpiry: boolean;
+  /**
+   * 'http' (queries, SSE): a subscription counts itself and ends itself when the token expires.
+   * 'ws': the socket is closed on expiry, and subscriptions are counted per member of a group.
+   */
+  transport: 'http' | 'ws';
   /** Live events a subscriber may fall behind before it is dropped. */
   subscriberCapacity: number;
 }

@@ -7,6 +7,7 @@ import { bearer, onExpiry, type Authenticator, type Principal } from '../auth/to
 import type { SocketGuard } from '../http/limits.js';
 import type { Logger } from 'pino';
 import { armorPlugins, type QueryLimits } from './armor.js';
+import { SubscriptionGroups } from './groups.js';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -16,7 +17,7 @@ import { schema } from './schema/index.js';
 import { EXAMPLE_OPERATIONS } from './examples.js';
 
 /** The per-process parts of the context; the caller's scope is added per request/socket. */
-export type BaseContext = Omit<GraphQLContext, 'scope' | 'expiresAt' | 'endStreamsOnExpiry'>;
+export type BaseContext = Omit<GraphQLContext, 'scope' | 'expiresAt' | 'transport'>;
 
 interface ServerContext {
   req?: IncomingMessage;
@@ -53,6 +54,7 @@ export class GraphQLServer {
   readonly yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   private readonly wss: WebSocketServer;
   private readonly disposable: { dispose(): void | Promise<void> };
+  private readonly groups: SubscriptionGroups;
 
   constructor(private readonly o: GraphQLServerOptions) {
     this.yoga = createYoga<ServerContext, GraphQLContext>({
@@ -82,11 +84,16 @@ export class GraphQLServer {
             });
           }
         }
-        return { ...o.base, scope: principal.scope, expiresAt: principal.expiresAt, endStreamsOnExpiry: !wsPrincipal };
+        return { ...o.base, scope: principal.scope, expiresAt: principal.expiresAt, transport: wsPrincipal ? 'ws' : 'http' };
       },
     });
 
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, perMessageDeflate: false });
+    this.groups = new SubscriptionGroups(o.base.subscriberCapacity, {
+      onJoin: () => o.registry.activeSubscriptions++,
+      onLeave: () => o.registry.activeSubscriptions--,
+      onSlowConsumer: () => o.registry.slowConsumers++,
+    });
     const yoga = this.yoga;
     this.disposable = useServer<Record<string, unknown>, SocketExtra>(
       {
@@ -114,7 +121,10 @@ export class GraphQLServer {
           ctx.extra.cancelExpiry?.();
         },
         execute: (args) => (args.rootValue as Envelope).execute(args) as never,
-        subscribe: (args) => (args.rootValue as Envelope).subscribe(args) as never,
+        subscribe: (args) => {
+          const { subscribe, groupKey } = args.rootValue as Envelope;
+          return this.groups.subscribe(groupKey, async () => (await subscribe(args)) as never) as never;
+        },
         // Run socket operations through yoga's envelop so its plugins (masking, limits) apply.
         onSubscribe: async (ctx, id, payload) => {
           const operations = (ctx.extra.operations ??= new Set());
@@ -150,7 +160,7 @@ export class GraphQLServer {
             document,
             variableValues: payload.variables,
             contextValue,
-            rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe } satisfies Envelope,
+            rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe, groupKey: groupKey(payload, ctx.extra.principal) } satisfies Envelope,
           };
           return args;
         },
@@ -183,5 +193,13 @@ export class GraphQLServer {
 interface Envelope {
   execute: (args: ExecutionArgs) => unknown;
   subscribe: (args: ExecutionArgs) => unknown;
+  /** Same operation, variables and scope → same results: executed once for all (groups.ts). */
+  groupKey: string | undefined;
+}
+
+function groupKey(p: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }, principal?: Principal): string | undefined {
+  // A resuming subscription replays its own history first: never shared.
+  if (/\bafter\s*:\s*[^$\s]/.test(p.query) || (p.variables?.after ?? null) !== null) return undefined;
+  return JSON.stringify([p.query, p.operationName ?? null, p.variables ?? null, principal?.scope ?? null]);
 }
 

@@ -171,18 +171,33 @@ describe.each(backends)('core service on $name', (backend) => {
     await expect(openLegacy(`${svc.wsUrl}/api/nope`)).rejects.toMatchObject({ status: 404 });
   });
 
+  it('serves many subscribers of one operation from one execution; each leaves on its own', async () => {
+    const clients = [0, 1, 2].map(() => graphqlWsClient(`${svc.wsUrl}/graphql`));
+    const subs = clients.map((c) => subscribe(c, LogsSubscription, { vehicleId: 4 }));
+    await untilStats(svc, (s) => s.active_subscriptions === 3);
+    await svc.publish(vessel, 4, 'raw_log', 'to all three');
+    for (const sub of subs) expect((await sub.results.count(1))[0]!.logs).toMatchObject({ vehicleId: 4, message: 'to all three' });
+    subs[0]!.dispose();
+    await untilStats(svc, (s) => s.active_subscriptions === 2);
+    await svc.publish(vessel, 4, 'raw_log', 'to the two left');
+    for (const sub of subs.slice(1)) expect((await sub.results.count(2))[1]!.logs).toMatchObject({ message: 'to the two left' });
+    expect(subs[0]!.results.items).toHaveLength(1);
+    for (const c of clients) await c.dispose();
+    await untilStats(svc, (s) => s.active_subscriptions === 0);
+  });
+
   it('exposes Prometheus metrics whose counters match what was published', async () => {
     const text = await (await fetch(`${svc.httpUrl}/metrics`)).text();
     const value = (series: string) => Number(new RegExp(`^${series.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1]);
-    // Published so far in this file: raw 1+1 (+10 neighbours), sensor 1, vehicle 1 stored;
-    // rejected: 5 on raw_log topics, 2 sensor_log, 3 vehicle_log.
-    expect(value('seano_messages_stored_total{type="raw_log"}')).toBe(12);
+    // Published so far in this file: raw 1+1 (+10 neighbours, +2 to vehicle 4), sensor 1,
+    // vehicle 1 stored; rejected: 5 on raw_log topics, 2 sensor_log, 3 vehicle_log.
+    expect(value('seano_messages_stored_total{type="raw_log"}')).toBe(14);
     expect(value('seano_messages_stored_total{type="sensor_log"}')).toBe(1);
     expect(value('seano_messages_stored_total{type="vehicle_log"}')).toBe(1);
     expect(value('seano_messages_rejected_total{type="raw_log"}')).toBe(5);
     expect(value('seano_messages_rejected_total{type="sensor_log"}')).toBe(2);
     expect(value('seano_messages_rejected_total{type="vehicle_log"}')).toBe(3);
-    expect(value('seano_messages_received_total{type="raw_log"}')).toBe(17);
+    expect(value('seano_messages_received_total{type="raw_log"}')).toBe(19);
     expect(value('seano_connections{surface="legacy"}')).toBe(2);
     expect(value('seano_commit_batch_size_count')).toBeGreaterThan(0);
     expect(text).toMatch(/^nodejs_eventloop_lag_seconds /m);

@@ -143,8 +143,9 @@ builder.subscriptionField('logs', (t) =>
         after,
         capacity: ctx.subscriberCapacity,
       });
+      if (ctx.transport === 'ws') return stream; // counted per member by the socket server's groups
       // SSE has no socket to close on expiry: end the stream itself (graphql-ws closes with 4403).
-      const cancel = ctx.endStreamsOnExpiry ? onExpiry({ expiresAt: ctx.expiresAt }, () => void stream.return?.()) : () => {};
+      const cancel = onExpiry({ expiresAt: ctx.expiresAt }, () => void stream.return?.());
       return counted(
         stream,
         () => ctx.registry.activeSubscriptions++,

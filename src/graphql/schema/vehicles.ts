@@ -29,6 +29,7 @@ builder.subscriptionField('vehicleStatus', (t) =>
         if (ctx.scope && !ctx.scope.includes(c.vehicleId)) return;
         queue.push(c);
       });
+      if (ctx.transport === 'ws') return queue; // counted per member by the socket server's groups
       return counted(queue, () => ctx.registry.activeSubscriptions++, () => ctx.registry.activeSubscriptions--);
     },
     resolve: (c) => c,
