@@ -3,7 +3,7 @@
 // only after its batch committed (or, while the database is unreachable, after it was appended
 // to the local spool on disk); the MQTT edge sends the PUBACK then.
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { DriverException } from '@mikro-orm/core';
 import type { Logger } from 'pino';
 import type { LogEvent, LogPubSub } from '../pubsub/index.js';
@@ -211,11 +211,23 @@ export class LogWriter {
   }
 }
 
+/**
+ * Runs SQL in the batch's transaction with real bind parameters. MikroORM's `execute` inlines
+ * parameters into the SQL text, escaping a batch's multi-megabyte JSON character by character
+ * (seconds of CPU and GC for large payloads); knex's raw sends them to PostgreSQL separately.
+ */
+async function sql<R>(tx: EntityManager, text: string, params: unknown[]): Promise<R[]> {
+  const trx = tx.getTransactionContext<Knex.Transaction>() ?? tx.getKnex();
+  const result = (await trx.raw(text, params as Knex.RawBinding[])) as { rows: R[] };
+  return result.rows;
+}
+
 /** Ids for this batch, taken under a transaction-scoped lock so that ids commit in order. */
 async function allocateIds(tx: EntityManager, count: number): Promise<string[]> {
   if (count === 0) return [];
-  await tx.execute('select pg_advisory_xact_lock(?)', [ID_LOCK]);
-  const [row] = await tx.execute<{ last: string }[]>(
+  await sql(tx, 'select pg_advisory_xact_lock(?)', [ID_LOCK]);
+  const [row] = await sql<{ last: string }>(
+    tx,
     `select setval('log_id_seq', nextval('log_id_seq') + ? - 1)::text as last`,
     [count],
   );
@@ -236,7 +248,8 @@ async function insertLogs(tx: EntityManager, logs: ValidLog[], ids: string[]): P
     data: l.data,
     dedup_key: l.dedupKey,
   }));
-  const result = await tx.execute<{ id: string }[]>(
+  const result = await sql<{ id: string }>(
+    tx,
     `with r as (
        select * from jsonb_to_recordset(?::jsonb) as r(id bigint, vehicle_id int, type text,
          timestamp timestamptz, received_at timestamptz, sensor_id int, message text, data jsonb, dedup_key text)
@@ -261,7 +274,8 @@ async function insertRejected(tx: EntityManager, items: Extract<WriteItem, { kin
     reason: r.reason,
     received_at: r.receivedAt.toISOString(),
   }));
-  await tx.execute(
+  await sql(
+    tx,
     `insert into rejected_message (topic, payload, reason, received_at)
      select topic, decode(payload, 'base64'), reason, received_at
      from jsonb_to_recordset(?::jsonb) as r(topic text, payload text, reason text, received_at timestamptz)`,

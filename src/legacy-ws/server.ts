@@ -140,23 +140,23 @@ export class LegacyWsServer {
   }
 
   private broadcast(e: Parameters<typeof logFrame>[0]): void {
-    let frame: string | undefined;
+    let frame: Buffer | undefined;
     for (const client of this.clients) {
       if (client.personal || !matches(client.filter, e)) continue;
-      frame ??= logFrame(e, this.clients.size); // once per broadcast, not per client
+      frame ??= Buffer.from(logFrame(e, this.clients.size)); // serialised and encoded once per broadcast
       this.send(client, frame);
     }
   }
 
   /** Sends unless the socket is over its buffer cap; a slow consumer is closed with 1013. */
-  private send(client: Client, frame: string): boolean {
+  private send(client: Client, frame: string | Buffer): boolean {
     const ws = client.socket;
     if (ws.readyState !== ws.OPEN) return false;
     if (ws.bufferedAmount > this.o.maxBufferedBytes) {
       this.closeSlow(client);
       return false;
     }
-    ws.send(frame);
+    ws.send(frame, { binary: false }); // a text frame, also when handed bytes
     return true;
   }
 

@@ -53,7 +53,9 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
 
   next(): Promise<IteratorResult<T>> {
     if (this.length > 0) {
-      const value = this.items[this.head++]!;
+      const value = this.items[this.head]!;
+      // Drop our reference now: a delivered event must not stay in memory until compaction.
+      (this.items as (T | undefined)[])[this.head++] = undefined;
       if (this.head > 1024 && this.head * 2 > this.items.length) {
         this.items = this.items.slice(this.head);
         this.head = 0;
