@@ -29,6 +29,7 @@ import { bearer, createAuthenticator } from './auth/tokens.js';
 import { handleHttpRoute, sendJson } from './http/routes.js';
 import { ConnectionRegistry, snapshot } from './stats.js';
 import { serveWeb } from './http/static.js';
+import { handleExport } from './http/export.js';
 import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 
@@ -165,6 +166,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       const url = new URL(req.url ?? '/', 'http://localhost');
       if (url.pathname === '/graphql') return void graphql.yoga(req, res);
       if (await handleHttpRoute(routes, req, res, url)) return;
+      if (await handleExport({ orm, authorize: routes.authorize, logger }, req, res, url)) return;
       if (serveWeb(req, res, url)) return; // the dashboard at `/`
       if (url.pathname === '/metrics' && req.method === 'GET') {
         res.writeHead(200, { 'content-type': metrics.contentType });

@@ -1,6 +1,7 @@
 // GET /api/logs/export: the stored history as CSV or NDJSON for analysts, streamed with constant
-// memory however many rows match (millions): rows are read 5000 at a time, ordered by id, and the
-// next chunk is read only once the client has taken the previous one (res.write → 'drain').
+// memory however many rows match (millions): rows are read 5000 at a time, ordered by id, at most
+// one chunk ahead of what the client has taken (res.write → 'drain'); a client that hangs up
+// stops the reading and gives the connection back.
 //
 //   ?vehicle_id=1  &type=vehicle_log,sensor_log (or repeated)  &from=ISO  &to=ISO  &format=csv|ndjson
 //
@@ -159,25 +160,39 @@ async function streamExport(o: ExportOptions, f: ExportFilter, scope: readonly n
   let closed = false;
   res.once('close', () => (closed = true));
   const gone = () => closed || res.destroyed;
+  // The next chunk is read while the previous one goes out: two chunks in memory at most.
+  let next: Promise<Row[]> | undefined;
   try {
+    let rows: Row[];
+    try {
+      rows = await source.read(CHUNK_ROWS);
+    } catch (err) {
+      // Nothing sent yet: a proper status still fits.
+      o.logger?.warn({ err }, 'export: the query failed');
+      sendJson(res, 500, { error: 'the export failed; try again later' });
+      return;
+    }
     res.writeHead(200, headers);
     let first = true;
     for (;;) {
-      const rows = await source.read(CHUNK_ROWS);
       if (gone()) return;
+      next = rows.length === CHUNK_ROWS ? source.read(CHUNK_ROWS) : undefined;
+      next?.catch(() => {}); // awaited below, or abandoned when the client is gone
       const text = f.format === 'csv' ? csvChunk(rows, first) : ndjsonChunk(rows);
       first = false;
       if (text && !res.write(text)) await drained(res);
-      if (gone()) return;
-      if (rows.length < CHUNK_ROWS) break;
+      if (gone() || !next) break;
+      rows = await next;
+      next = undefined;
     }
-    res.end();
+    if (!gone()) res.end();
   } catch (err) {
     // Headers are out: all we can do is cut the response so the client sees it incomplete.
     if (!gone()) o.logger?.warn({ err }, 'export failed midway');
     res.destroy();
   } finally {
     await source.close().catch((err: unknown) => o.logger?.warn({ err }, 'export: closing the database connection failed'));
+    await next?.catch(() => {}); // a read in flight: rejected by the close (cursor) or finished (pooled)
   }
 }
 
@@ -207,6 +222,8 @@ function selectList(format: Format): string {
       ? `case when "type" = 'vehicle_log' then "data"->>'${k}' end`
       : `case when "type" = 'vehicle_log' then ("data"->'${k}')::text end`,
   );
+  // The first output column is named "id" too: ORDER BY says "log"."id" (the bigint), or it
+  // would sort this text ('10' < '9').
   return [
     '"id"::text',
     '"vehicle_id"',
@@ -265,7 +282,7 @@ async function cursorSource(clientUrl: string, select: string, params: unknown[]
   await client.connect();
   let cursor: Cursor<Row>;
   try {
-    cursor = client.query(new Cursor<Row>(`${select} order by "id"`, params, { rowMode: 'array' }));
+    cursor = client.query(new Cursor<Row>(`${select} order by "log"."id"`, params, { rowMode: 'array' }));
   } catch (err) {
     await client.end().catch(() => {});
     throw err;
@@ -283,20 +300,40 @@ async function cursorSource(clientUrl: string, select: string, params: unknown[]
   };
 }
 
-/** Each chunk its own statement on a pooled connection, resuming after the last id read. */
+/**
+ * Each chunk its own statement on a pooled connection, resuming after the last id read. Sent as
+ * one simple-protocol message (values inlined; all of them validated numbers, dates and type
+ * names): pglite-socket queues single messages from all connections into one session, so a
+ * Parse/Bind/Execute batch could be split by another connection's query (electric-sql/pglite#1046).
+ */
 function keysetSource(orm: MikroORM, select: string, params: unknown[]): RowSource {
+  const base = inlineParams(select, params);
   let last: string | undefined;
-  const next = `$${params.length + 1}`;
   return {
     async read(n) {
-      const text = `${select}${last === undefined ? '' : ` and "id" > ${next}::bigint`} order by "id" limit ${Math.trunc(n)}`;
-      const values = last === undefined ? params : [...params, last];
-      const rows = await withPooled(orm, async (c) => (await c.query({ text, values, rowMode: 'array' })).rows as Row[]);
-      if (rows.length) last = rows[rows.length - 1]![0] as string;
+      const after = last === undefined ? '' : ` and "log"."id" > ${last}`;
+      const text = `${base}${after} order by "log"."id" limit ${Math.trunc(n)}`;
+      const rows = await withPooled(orm, async (c) => (await c.query({ text, rowMode: 'array' })).rows as Row[]);
+      if (rows.length) {
+        const id = rows[rows.length - 1]![0];
+        if (typeof id !== 'string' || !/^\d+$/.test(id)) throw new Error(`unexpected id ${String(id)}`);
+        last = id;
+      }
       return rows;
     },
     close: async () => {},
   };
+}
+
+/** `$n` → a SQL literal of params[n - 1] (numbers, strings, arrays of either). */
+function inlineParams(text: string, params: unknown[]): string {
+  const literal = (v: unknown): string => {
+    if (typeof v === 'number' && Number.isFinite(v)) return String(v);
+    if (typeof v === 'string') return pg.escapeLiteral(v);
+    if (Array.isArray(v)) return pg.escapeLiteral(`{${v.map((x) => (typeof x === 'number' ? String(x) : JSON.stringify(String(x)))).join(',')}}`);
+    throw new Error(`cannot inline ${typeof v}`);
+  };
+  return text.replace(/\$(\d+)/g, (_, i: string) => literal(params[Number(i) - 1]));
 }
 
 /** A raw pg client from the ORM's (knex) pool for one call. */
@@ -312,8 +349,11 @@ async function withPooled<T>(orm: MikroORM, fn: (client: pg.ClientBase) => Promi
 
 // ---- Formats --------------------------------------------------------------------------------
 
+const CSV_HEADER = stringify([], { header: true, columns: [...EXPORT_COLUMNS] });
+
+/** Rows are arrays in column order already: the header is written once, the rest as they come. */
 function csvChunk(rows: Row[], header: boolean): string {
-  return stringify(rows, { header, columns: [...EXPORT_COLUMNS] });
+  return (header ? CSV_HEADER : '') + (rows.length ? stringify(rows) : '');
 }
 
 /** One JSON object per line: the same fields as the CSV, `data` and the flattened ones as JSON. */
