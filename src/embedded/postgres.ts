@@ -14,18 +14,21 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-const MAX_CONNECTIONS = 4;
+// One connection: PGlite is a single session, and pglite-socket can interleave the extended-
+// protocol messages of concurrent connections (electric-sql/pglite#1046). Queries queue in the
+// pool instead; fine for the single-machine default this is.
+const MAX_CONNECTIONS = 1;
 
-export async function startEmbeddedPostgres(dataDir: string): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, maxConnections = MAX_CONNECTIONS): Promise<EmbeddedPostgres> {
   const dir = join(dataDir, 'pglite');
   await mkdir(dir, { recursive: true });
   const db = await PGlite.create(dir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: MAX_CONNECTIONS });
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections });
   await server.start();
   const address = server.getServerConn(); // "127.0.0.1:port"
   return {
     url: `postgres://postgres@${address}/postgres`,
-    maxConnections: MAX_CONNECTIONS,
+    maxConnections,
     async stop() {
       await server.stop();
       await db.close();

@@ -85,7 +85,8 @@ export async function startStandalonePostgres(): Promise<{ url: string; cleanup:
     return { url: db.url, cleanup: db.drop };
   }
   const dir = await mkdtemp(join(tmpdir(), 'seano-pglite-'));
-  const pglite = await startEmbeddedPostgres(dir);
+  // Shared by an instance behind a proxy, or by two instances: several connections.
+  const pglite = await startEmbeddedPostgres(dir, 4);
   return {
     url: pglite.url,
     cleanup: async () => {
