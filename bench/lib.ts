@@ -1,6 +1,8 @@
 // Bench helpers: the service in a child process (its own event loop, as in production),
 // publishers like a fleet of Jetsons, and a scratch database on the machine's PostgreSQL.
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { ChildProcess } from 'node:child_process';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createScratchDatabase } from '../test/utils/backends.js';
 import { spawnService } from '../test/utils/child.js';
@@ -11,8 +13,27 @@ export interface BenchService {
   url: string;
   port: number;
   prefix: string;
+  /** The service process, for its RSS (bench/memory.ts). */
+  pid: number;
   stats(): Promise<any>;
   stop(): Promise<void>;
+}
+
+/** Every child process the bench started and has not stopped, so that a bench cut short by its
+ * time budget (bench/run.ts) leaves no service, client or server process behind. */
+const children = new Set<ChildProcess>();
+const cleanups = new Set<() => Promise<void>>();
+
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** Kills every tracked child and drops the scratch databases still in use (bounded wait). */
+export async function abandon(ms = 3000): Promise<void> {
+  for (const c of children) c.kill('SIGKILL');
+  await Promise.race([Promise.allSettled([...cleanups].map((f) => f())), new Promise((r) => setTimeout(r, ms))]);
 }
 
 /** The service in its own process, on a scratch database, subscribed to `mqttUrl`. */
@@ -21,14 +42,18 @@ export async function startChildService(mqttUrl: string, env: Record<string, str
   const tag = randomBytes(4).toString('hex');
   const prefix = `bench-${tag}`;
   const svc = await spawnService({ DATABASE_URL: db.url, MQTT_URL: mqttUrl, MQTT_TOPIC_PREFIX: prefix, MQTT_CLIENT_ID: `bench-${tag}`, ...env });
+  track(svc.child);
+  cleanups.add(db.drop);
   return {
     url: svc.url,
     port: svc.port,
     prefix,
+    pid: svc.child.pid!,
     stats: svc.stats,
     async stop() {
       svc.child.kill('SIGTERM');
       await svc.exited;
+      cleanups.delete(db.drop);
       await db.drop();
     },
   };
@@ -58,6 +83,26 @@ export async function publishFleet(url: string, prefix: string, total: number, p
   await Promise.all(clients.map((c) => c.endAsync()));
   return elapsed;
 }
+
+/** The service's socket limits raised: the bench opens thousands of sockets from one address. */
+export const MANY_SOCKETS_ENV = { WS_MAX_CONNECTIONS: '100000', WS_MAX_CONNECTIONS_PER_IP: '100000' };
+
+/** Waits until the service counts `n` active subscriptions (subscribe is asynchronous on the server). */
+export async function subscriptionsActive(svc: BenchService, n: number, ms = 30_000): Promise<number> {
+  const s = await until(svc.stats, (s) => s.active_subscriptions >= n, ms).catch(() => svc.stats());
+  return s.active_subscriptions;
+}
+
+/** CPU time (user + system, seconds) a process has used: /proc/<pid>/stat, in 1/100 s ticks
+ * (CLK_TCK is 100 on Linux). Unlike a rate, it hardly changes when other work shares the CPUs. */
+export async function cpuSecondsOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // fields from 3 (state) on
+  return (Number(f[11]) + Number(f[12])) / 100; // fields 14 utime, 15 stime
+}
+
+/** Progress goes to stderr: stdout carries only the bench's JSON. */
+export const progress = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
 export async function until<T>(f: () => Promise<T>, pred: (v: T) => boolean, ms = 120_000): Promise<T> {
   const deadline = Date.now() + ms;
