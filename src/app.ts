@@ -47,7 +47,6 @@ export interface App {
 }
 
 const KEEP_ALIVE_MS = 12_000; // graphql-ws ping; browsers and proxies drop idle sockets near 30-60 s
-const LEGACY_HEARTBEAT_MS = 30_000;
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024; // per socket, then 1013 (slow consumer)
 const SUBSCRIBER_CAPACITY = 10_000; // events a GraphQL subscriber may fall behind
 
@@ -148,7 +147,7 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       guard,
       maxBufferedBytes: MAX_BUFFERED_BYTES,
       maxPayload: config.WS_MAX_PAYLOAD,
-      heartbeatMs: LEGACY_HEARTBEAT_MS,
+      heartbeatMs: config.WS_PING_INTERVAL_SECONDS * 1000,
       subscriberCapacity: SUBSCRIBER_CAPACITY,
     });
     let ingest: MqttIngest | undefined;

@@ -56,6 +56,8 @@ const schema = z.object({
   MQTT_CA_FILE: optionalString,
   AUTH_JWT_SECRET: optionalString,
   // Limits for a public endpoint. Each refusal is a clear error or close code, counted in stats.
+  // The server pings legacy sockets this often and drops those that did not answer the last ping.
+  WS_PING_INTERVAL_SECONDS: positiveInt.max(3600).default(30),
   WS_MAX_CONNECTIONS: positiveInt.max(1_000_000).default(20_000),
   WS_MAX_CONNECTIONS_PER_IP: positiveInt.max(1_000_000).default(200),
   WS_MAX_MESSAGES_PER_SECOND: positiveInt.max(100_000).default(50), // inbound, per socket

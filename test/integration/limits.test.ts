@@ -122,3 +122,29 @@ describe('total connection limit', () => {
     expect((await stats(svc)).refusals.connections_total).toBe(2);
   });
 });
+
+describe('dead peers', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await startService(backends[0]!, { WS_PING_INTERVAL_SECONDS: '1' });
+  });
+  afterAll(() => svc?.stop());
+
+  it('drops a legacy socket that stops answering pings, keeps one that answers', async () => {
+    const alive = await openLegacy(`${svc.wsUrl}/api/ws`);
+    const dead = await openLegacy(`${svc.wsUrl}/api/ws/vehicle/1`);
+    dead.socket.pause(); // stops reading: the server's pings go unanswered, like a vanished peer
+    const after = await (async () => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
+        const s = await stats(svc);
+        if (s.legacy_connections === 1) return s;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error('the silent socket was never dropped');
+    })();
+    expect(after.connections_info.map((c: any) => c.client_info.endpoint)).toEqual(['/api/ws']);
+    expect(alive.socket.readyState).toBe(WebSocket.OPEN);
+    alive.close();
+    dead.socket.resume();
+  });
+});
