@@ -20,10 +20,10 @@ import pg from 'pg';
 import Cursor from 'pg-cursor';
 import { stringify } from 'csv-stringify/sync';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { AuthError, allows, type Principal } from '../auth/tokens.js';
+import { allows, type Principal } from '../auth/tokens.js';
 import { parseTimestamp } from '../ingest/payload.js';
 import type { Logger } from '../logger.js';
-import { sendJson } from './routes.js';
+import { authorizeOrRefuse, sendJson } from './routes.js';
 
 export const EXPORT_PATH = '/api/logs/export';
 
@@ -102,13 +102,8 @@ export async function handleExport(o: ExportOptions, req: IncomingMessage, res: 
     sendJson(res, 405, { error: 'method not allowed; use GET' });
     return true;
   }
-  let principal: Principal;
-  try {
-    principal = await o.authorize(req);
-  } catch (err) {
-    sendJson(res, err instanceof AuthError ? err.status : 401, { error: err instanceof Error ? err.message : 'unauthorized' });
-    return true;
-  }
+  const principal = await authorizeOrRefuse(o.authorize, req, res);
+  if (!principal) return true;
   const filter = parseExportParams(url.searchParams);
   if ('error' in filter) {
     sendJson(res, 400, filter);

@@ -41,19 +41,27 @@ export function legacyStats(s: StatsSnapshot, scope?: readonly number[]) {
   };
 }
 
+/** The caller's principal, or undefined after answering 401/403 for them. */
+export async function authorizeOrRefuse(
+  authorize: (req: IncomingMessage) => Promise<Principal>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<Principal | undefined> {
+  try {
+    return await authorize(req);
+  } catch (err) {
+    sendJson(res, err instanceof AuthError ? err.status : 401, { error: err instanceof Error ? err.message : 'unauthorized' });
+    return undefined;
+  }
+}
+
 /** Resolves true when it answered the request. */
 export async function handleHttpRoute(o: HttpRoutesOptions, req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   switch (url.pathname) {
     case '/api/ws/stats': {
-      let principal: Principal;
-      try {
-        principal = await o.authorize(req);
-      } catch (err) {
-        sendJson(res, err instanceof AuthError ? err.status : 401, { error: err instanceof Error ? err.message : 'unauthorized' });
-        return true;
-      }
-      sendJson(res, 200, legacyStats(o.stats(), principal.scope));
+      const principal = await authorizeOrRefuse(o.authorize, req, res);
+      if (principal) sendJson(res, 200, legacyStats(o.stats(), principal.scope));
       return true;
     }
     case '/healthz':
