@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   console.log(
     [
       `SEANO telemetry listening on ${app.url}`,
+      `  dashboard           ${app.url}/`,
       `  GraphQL + GraphiQL  ${app.url}/graphql  (graphql-ws and SSE on the same path)`,
       `  legacy WebSocket    ${app.url.replace('http', 'ws')}/api/ws`,
       `  stats               ${app.url}/api/ws/stats`,
