@@ -23,7 +23,7 @@ import { LogHub } from './live/hub.js';
 import { FleetState } from './live/fleet.js';
 import { GraphQLServer } from './graphql/server.js';
 import { LegacyWsServer } from './legacy-ws/server.js';
-import { createUpgradeRouter } from './http/upgrade.js';
+import { createUpgradeRouter, refuseUpgrade } from './http/upgrade.js';
 import { SocketGuard } from './http/limits.js';
 import { bearer, createAuthenticator } from './auth/tokens.js';
 import { handleHttpRoute, sendJson } from './http/routes.js';
@@ -177,13 +177,19 @@ export async function startApp(config: Config, logger: Logger): Promise<App> {
       }
       sendJson(res, 404, { error: 'Not Found' });
     });
-    server.on('upgrade', (req, socket, head) => void upgrade(req, socket, head));
+    let stopping = false;
+    server.on('upgrade', (req, socket, head) => {
+      if (stopping) return refuseUpgrade(socket, 503, 'server shutting down');
+      void upgrade(req, socket, head);
+    });
     await listen(server, config.PORT, config.HOST, 'PORT');
     cleanups.push(async () => {
+      stopping = true; // no new sockets while the open ones are closed
+      const closed = new Promise<void>((r) => server.close(() => r()));
       await legacy.close();
       await graphql.close();
-      await new Promise<void>((r) => server.close(() => r()));
-      server.closeAllConnections();
+      server.closeAllConnections(); // keep-alive and SSE requests would hold close() open
+      await closed;
     });
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;

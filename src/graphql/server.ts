@@ -8,6 +8,7 @@ import type { SocketGuard } from '../http/limits.js';
 import type { Logger } from 'pino';
 import { armorPlugins, type QueryLimits } from './armor.js';
 import { SubscriptionGroups } from './groups.js';
+import { closeAll } from '../http/close.js';
 import { createYoga, type YogaServerInstance } from 'graphql-yoga';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
@@ -185,7 +186,7 @@ export class GraphQLServer {
   }
 
   async close(): Promise<void> {
-    for (const ws of this.wss.clients) ws.close(1001, 'server shutting down');
+    await closeAll(this.wss, 1001, 'server shutting down');
     await this.disposable.dispose();
   }
 }

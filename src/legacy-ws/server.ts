@@ -14,6 +14,7 @@ import { connectionFrame, invalidJsonFrame, logFrame } from './frames.js';
 import { MAX_VEHICLE_ID } from '../ingest/topics.js';
 import { onExpiry, type Principal } from '../auth/tokens.js';
 import type { SocketGuard } from '../http/limits.js';
+import { closeAll } from '../http/close.js';
 
 export interface LegacyWsOptions {
   hub: LogHub;
@@ -182,7 +183,7 @@ export class LegacyWsServer {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     this.unlisten();
-    for (const client of this.clients) client.socket.close(CLOSE_GOING_AWAY, 'server shutting down');
+    await closeAll(this.wss, CLOSE_GOING_AWAY, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }
