@@ -22,6 +22,8 @@ import { stringify } from 'csv-stringify/sync';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { allows, type Principal } from '../auth/tokens.js';
 import { parseTimestamp } from '../ingest/payload.js';
+import { MAX_VEHICLE_ID, parseVehicleId } from '../ingest/topics.js';
+import { LOG_TYPES, type LogType } from '../pubsub/index.js';
 import type { Logger } from '../logger.js';
 import { authorizeOrRefuse, sendJson } from './routes.js';
 
@@ -35,12 +37,9 @@ export interface ExportOptions {
   logger?: Pick<Logger, 'warn'>;
 }
 
-const LOG_TYPES = ['raw_log', 'sensor_log', 'vehicle_log'] as const;
-type LogType = (typeof LOG_TYPES)[number];
 const FORMATS = ['csv', 'ndjson'] as const;
 type Format = (typeof FORMATS)[number];
 const PARAMS = new Set(['vehicle_id', 'type', 'from', 'to', 'format']);
-const MAX_VEHICLE_ID = 2_147_483_647;
 
 /** vehicle_log fields also given as columns of their own, for spreadsheets. */
 export const FLATTENED = ['battery_voltage', 'speed', 'latitude', 'longitude', 'heading', 'mode', 'armed'] as const;
@@ -68,8 +67,8 @@ export function parseExportParams(params: URLSearchParams): ExportFilter | { err
   const filter: ExportFilter = { format: 'csv' };
   const vehicle = params.get('vehicle_id');
   if (vehicle !== null) {
-    const id = /^\d{1,10}$/.test(vehicle.trim()) ? Number(vehicle.trim()) : NaN;
-    if (!(id >= 1 && id <= MAX_VEHICLE_ID)) return { error: `vehicle_id must be an integer 1..${MAX_VEHICLE_ID}, got ${JSON.stringify(vehicle)}` };
+    const id = parseVehicleId(vehicle.trim());
+    if (id === undefined) return { error: `vehicle_id must be an integer 1..${MAX_VEHICLE_ID}, got ${JSON.stringify(vehicle)}` };
     filter.vehicleId = id;
   }
   const types = params.getAll('type').flatMap((t) => t.split(',')).map((t) => t.trim());

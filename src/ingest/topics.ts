@@ -4,6 +4,13 @@ import { LOG_TYPES, type LogType } from '../pubsub/index.js';
 
 export const MAX_VEHICLE_ID = 2147483647; // PostgreSQL int4, SPEC §3
 
+/** A vehicle id as written in topics and URLs: decimal, no sign or leading zero, 1..MAX_VEHICLE_ID. */
+export function parseVehicleId(text: string): number | undefined {
+  if (!/^[1-9][0-9]{0,9}$/.test(text)) return undefined;
+  const id = Number(text);
+  return id <= MAX_VEHICLE_ID ? id : undefined;
+}
+
 export type ParsedTopic = { ok: true; vehicleId: number; type: LogType } | { ok: false; reason: string };
 
 /** The three subscriptions, QoS 1 each. */
@@ -20,8 +27,9 @@ export function parseTopic(topic: string, prefix: string): ParsedTopic {
     return { ok: false, reason: `unknown log type "${type}" (expected ${LOG_TYPES.join(', ')})` };
   }
   // Decimal digits only, no sign, no leading zeros: "007" and "1e3" are not ids.
-  if (!/^[1-9][0-9]{0,9}$/.test(idText) || Number(idText) > MAX_VEHICLE_ID) {
+  const vehicleId = parseVehicleId(idText);
+  if (vehicleId === undefined) {
     return { ok: false, reason: `invalid vehicle id "${idText.slice(0, 32)}" (expected an integer 1..${MAX_VEHICLE_ID})` };
   }
-  return { ok: true, vehicleId: Number(idText), type: type as LogType };
+  return { ok: true, vehicleId, type: type as LogType };
 }

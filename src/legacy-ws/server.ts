@@ -11,7 +11,7 @@ import type { LogHub } from '../live/hub.js';
 import { matches, type LogFilter } from '../live/filter.js';
 import type { ConnectionRegistry } from '../stats.js';
 import { connectionFrame, invalidJsonFrame, logFrame } from './frames.js';
-import { MAX_VEHICLE_ID } from '../ingest/topics.js';
+import { parseVehicleId } from '../ingest/topics.js';
 import { onExpiry, type Principal } from '../auth/tokens.js';
 import type { SocketGuard } from '../http/limits.js';
 import { closeAll } from '../http/close.js';
@@ -50,8 +50,8 @@ export function routeLegacy(url: URL): RouteResult {
   if (!m) return { ok: false, status: 404, message: 'Not Found' };
   const filter: LogFilter = {};
   if (m[1] !== undefined) {
-    const id = /^[1-9]\d{0,9}$/.test(m[1]) ? Number(m[1]) : NaN;
-    if (!(id <= MAX_VEHICLE_ID)) return { ok: false, status: 400, message: `invalid vehicle id "${m[1].slice(0, 32)}"` };
+    const id = parseVehicleId(m[1]);
+    if (id === undefined) return { ok: false, status: 400, message: `invalid vehicle id "${m[1].slice(0, 32)}"` };
     filter.vehicleId = id;
   }
   const after = url.searchParams.get('after') ?? undefined;
