@@ -8,12 +8,14 @@
 // pressure; sensor 2: depth, salinity, conductivity), 5% raw_log. Every JSON payload carries a
 // `seq` (the row's id: per vessel it only grows), so no two are the same message (dedup key). Ids come from `log_id_seq`,
 // reserved per chunk under the writer's lock, so ids follow time as they do in production and a
-// running service could keep writing. `vehicle` rows are upserted; the table is analysed at the end.
+// running service could keep writing. `vehicle` and `log_minute` (the per-minute rollup) rows are
+// upserted; the table is analysed at the end.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { initORM } from '../src/db/orm.js';
+import { rollupSql } from '../src/db/rollup.js';
 
 export const DEFAULT_HISTORY_URL = 'postgres://postgres@127.0.0.1:5432/seano_history';
 
@@ -136,6 +138,7 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
           await c.query('begin');
           await c.query(INSERT_SQL, [first.toString(), offset, n, vehicles, perDay, stepMs, base, MISSION_START_MS]);
           await c.query(UPSERT_VEHICLES_SQL, [first.toString(), (first + BigInt(n - 1)).toString()]);
+          await c.query(ROLLUP_SQL, [first.toString(), (first + BigInt(n - 1)).toString()]);
           await c.query('commit');
           done += n;
           const s = (performance.now() - started) / 1000;
@@ -213,6 +216,9 @@ insert into vehicle (id, first_seen_at, last_seen_at)
 select vehicle_id, min(received_at), max(received_at) from log where id between $1 and $2 group by vehicle_id
 on conflict (id) do update set first_seen_at = least(vehicle.first_seen_at, excluded.first_seen_at),
                                last_seen_at = greatest(vehicle.last_seen_at, excluded.last_seen_at)`;
+
+// The per-minute rollup behind long series (src/db/rollup.ts), for the chunk's ids $1..$2.
+const ROLLUP_SQL = rollupSql('(select vehicle_id, type, sensor_id, timestamp, data from log where id between $1 and $2)');
 
 // $1 first id, $2 rows done before this chunk (k offset), $3 rows in this chunk, $4 vehicles,
 // $5 samples per vessel per day, $6 step ms, $7 day 0 (epoch ms), $8 mission start in the day (ms).

@@ -42,9 +42,49 @@ export interface SeriesRequest {
 export class HistoryQueries {
   constructor(private readonly orm: MikroORM) {}
 
-  /** Non-empty buckets only, oldest first. Values that are not JSON numbers are ignored. */
+  /**
+   * Non-empty buckets only, oldest first. Values that are not JSON numbers are ignored.
+   *
+   * Buckets narrower than a minute are cut exactly ((to - from) / buckets) from the raw rows.
+   * Wider ones are whole minutes, aligned to the minute (the first may start up to a minute
+   * before `from`, holding only values from `from` on), and summed from the per-minute rollup
+   * (src/db/rollup.ts): the minutes wholly inside [from, to) from log_minute, the partial minute
+   * at either end from the raw rows. The answer is exact either way; only the reading differs.
+   */
   async series(r: SeriesRequest): Promise<SeriesBucket[]> {
+    const span = r.to.getTime() - r.from.getTime();
+    if (span / r.buckets < MINUTE) return this.rawSeries(r);
+    const start = Math.floor(r.from.getTime() / MINUTE) * MINUTE;
+    const width = Math.ceil((r.to.getTime() - start) / r.buckets / MINUTE) * MINUTE;
+    const wholeFrom = new Date(Math.ceil(r.from.getTime() / MINUTE) * MINUTE).toISOString();
+    const wholeTo = new Date(Math.floor(r.to.getTime() / MINUTE) * MINUTE).toISOString();
     const type = r.sensorId === undefined ? 'vehicle_log' : 'sensor_log';
+    const [from, to] = [r.from.toISOString(), r.to.toISOString()];
+    const rows = await this.orm.em.fork().getConnection().execute<{ bucket: number; avg: number; min: number; max: number; count: string }[]>(
+      `select floor(extract(epoch from (t - ?::timestamptz)) * 1000 / ?)::int as bucket,
+              sum(s) / sum(n)::float8 as avg, min(lo) as min, max(hi) as max, sum(n) as count
+       from (
+         select minute as t, count as n, sum as s, min as lo, max as hi from log_minute
+         where vehicle_id = ? and type = ? and sensor_id = ? and key = ? and minute >= ? and minute < ?
+         union all
+         select timestamp, 1, x, x, x from (
+           select timestamp, (data->>?)::float8 as x from log
+           where vehicle_id = ? and type = ? and (?::int is null or sensor_id = ?::int)
+             and ((timestamp >= ? and timestamp < ?) or (timestamp >= ? and timestamp < ?))
+             and jsonb_typeof(data->?) = 'number') edges
+       ) v
+       group by 1 order by 1`,
+      [new Date(start).toISOString(), width,
+        r.vehicleId, type, r.sensorId ?? 0, r.key, wholeFrom, wholeTo,
+        r.key, r.vehicleId, type, r.sensorId ?? null, r.sensorId ?? null, from, wholeFrom, wholeTo, to, r.key],
+    );
+    return rows.map((b) => toBucket(b, start + b.bucket * width));
+  }
+
+  /** Exact buckets of (to - from) / buckets from the raw rows: for windows of minutes. */
+  private async rawSeries(r: SeriesRequest): Promise<SeriesBucket[]> {
+    const type = r.sensorId === undefined ? 'vehicle_log' : 'sensor_log';
+    const width = (r.to.getTime() - r.from.getTime()) / r.buckets;
     const rows = await this.orm.em.fork().getConnection().execute<{ bucket: number; avg: number; min: number; max: number; count: string }[]>(
       `select least(floor(extract(epoch from (timestamp - ?::timestamptz)) * 1000 / ?)::int, ? - 1) as bucket,
               avg(v) as avg, min(v) as min, max(v) as max, count(*) as count
@@ -53,16 +93,10 @@ export class HistoryQueries {
              where vehicle_id = ? and type = ? and (?::int is null or sensor_id = ?::int)
                and timestamp >= ? and timestamp < ? and jsonb_typeof(data->?) = 'number') x
        group by 1 order by 1`,
-      [r.from.toISOString(), width(r), r.buckets, r.key, r.vehicleId, type, r.sensorId ?? null, r.sensorId ?? null,
+      [r.from.toISOString(), width, r.buckets, r.key, r.vehicleId, type, r.sensorId ?? null, r.sensorId ?? null,
         r.from.toISOString(), r.to.toISOString(), r.key],
     );
-    return rows.map((b) => ({
-      start: new Date(r.from.getTime() + b.bucket * width(r)),
-      avg: Number(b.avg),
-      min: Number(b.min),
-      max: Number(b.max),
-      count: Number(b.count),
-    }));
+    return rows.map((b) => toBucket(b, r.from.getTime() + b.bucket * width));
   }
 
   /**
@@ -106,7 +140,8 @@ export class HistoryQueries {
   }
 }
 
-/** Bucket width in milliseconds. */
-function width(r: SeriesRequest): number {
-  return (r.to.getTime() - r.from.getTime()) / r.buckets;
+const MINUTE = 60_000;
+
+function toBucket(b: { avg: number; min: number; max: number; count: string }, startMs: number): SeriesBucket {
+  return { start: new Date(startMs), avg: Number(b.avg), min: Number(b.min), max: Number(b.max), count: Number(b.count) };
 }

@@ -32,13 +32,19 @@ export class Retention {
   }
 
   private async sweep(): Promise<number> {
-    const cutoff = new Date(Date.now() - this.days * 86_400_000).toISOString();
+    // On a whole minute: the per-minute rollup (log_minute) loses exactly the minutes the log does.
+    const cutoff = new Date(Math.floor((Date.now() - this.days * 86_400_000) / 60_000) * 60_000).toISOString();
     let total = 0;
     try {
-      for (const [table, column] of [['log', 'timestamp'], ['rejected_message', 'received_at']] as const) {
+      const tables = [
+        ['log', 'id', 'timestamp'],
+        ['log_minute', 'ctid', 'minute'], // no one-column key: rows picked by their physical address
+        ['rejected_message', 'id', 'received_at'],
+      ] as const;
+      for (const [table, key, column] of tables) {
         for (;;) {
           const res = await this.orm.em.fork().getConnection().execute<{ n: number }[]>(
-            `with d as (delete from ${table} where id in (select id from ${table} where ${column} < ? limit ${BATCH}) returning 1)
+            `with d as (delete from ${table} where ${key} = any(array(select ${key} from ${table} where ${column} < ? limit ${BATCH})) returning 1)
              select count(*)::int as n from d`,
             [cutoff],
           );

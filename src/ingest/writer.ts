@@ -10,6 +10,7 @@ import type { LogEvent, LogPubSub } from '../pubsub/index.js';
 import type { ValidLog } from './payload.js';
 import { topicType, type IngestCounters } from './counters.js';
 import type { Spool, SpooledMessage } from './spool.js';
+import { rollupSql } from '../db/rollup.js';
 
 /** A message as received, with its verdict: a valid log to store, or a reason to keep it as rejected. */
 export type WriteItem = { topic: string; payload: Uint8Array; receivedAt: Date } & (
@@ -235,7 +236,10 @@ async function allocateIds(tx: EntityManager, count: number): Promise<string[]> 
   return Array.from({ length: count }, (_, i) => String(last - BigInt(count - 1 - i)));
 }
 
-/** One statement: registers/touches the vehicles and inserts the logs; returns the ids stored. */
+/**
+ * One statement: registers/touches the vehicles, inserts the logs and adds the stored ones' numbers
+ * to the per-minute rollup (src/db/rollup.ts); returns the ids stored.
+ */
 async function insertLogs(tx: EntityManager, logs: ValidLog[], ids: string[]): Promise<Set<string>> {
   const rows = logs.map((l, i) => ({
     id: ids[i],
@@ -257,11 +261,15 @@ async function insertLogs(tx: EntityManager, logs: ValidLog[], ids: string[]): P
        insert into vehicle (id, first_seen_at, last_seen_at)
        select vehicle_id, min(received_at), max(received_at) from r group by vehicle_id
        on conflict (id) do update set last_seen_at = greatest(vehicle.last_seen_at, excluded.last_seen_at)
+     ), stored as (
+       insert into log (id, vehicle_id, type, timestamp, received_at, sensor_id, message, data, dedup_key)
+       select id, vehicle_id, type, timestamp, received_at, sensor_id, message, data, dedup_key from r order by id
+       on conflict (vehicle_id, type, dedup_key) where dedup_key is not null do nothing
+       returning id, vehicle_id, type, timestamp, sensor_id, data
+     ), rollup as (
+       ${rollupSql('stored')}
      )
-     insert into log (id, vehicle_id, type, timestamp, received_at, sensor_id, message, data, dedup_key)
-     select id, vehicle_id, type, timestamp, received_at, sensor_id, message, data, dedup_key from r order by id
-     on conflict (vehicle_id, type, dedup_key) where dedup_key is not null do nothing
-     returning id::text as id`,
+     select id::text as id from stored`,
     [JSON.stringify(rows)],
   );
   return new Set(result.map((r) => r.id));

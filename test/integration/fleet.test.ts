@@ -77,6 +77,10 @@ describe('retention and the fleet snapshot across a restart', () => {
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(logs.map((e) => e.node.speed ?? null)).toEqual([2, null]);
+      // The per-minute rollup behind long series lost the old minute too.
+      const window = `from: "${new Date(Date.parse(old) - 86_400_000).toISOString()}", to: "${new Date().toISOString()}"`;
+      const series = await second.gql(`{ series(vehicleId: 3, field: "speed", ${window}, buckets: 10) { avg count } }`);
+      expect(series.data.series).toEqual([{ avg: 2, count: 1 }]);
       // Seeded from the database at start: seen seconds ago, so ONLINE; the newest telemetry.
       const vehicles = await second.gql('{ vehicles { id status latestTelemetry { speed } } }');
       expect(vehicles.data.vehicles).toEqual([{ id: 3, status: 'ONLINE', latestTelemetry: { speed: 2 } }]);

@@ -50,6 +50,35 @@ describe.each(backends)('history queries on $name', (backend) => {
     expect(sensor.data.series).toEqual([{ avg: 21, min: 20, max: 22, count: 2 }]);
   });
 
+  it('series over hours: whole-minute buckets from the per-minute rollup, exact at partial minutes', async () => {
+    // Vessel 3, hours after the rest: speed 2 and 4 in minute 0, 6 in minute 1, 10 in minute 3,
+    // 20 and 40 in minute 4 (only its first 30 s are asked for below); a redelivered message
+    // (same payload, stored once) and telemetry without a speed count nothing.
+    const h = 3600;
+    const samples = [[h + 10, 2], [h + 50, 4], [h + 70, 6], [h + 190, 10], [h + 250, 20], [h + 280, 40]] as const;
+    for (const [s, speed] of samples) await svc.publish(vessel, 3, 'vehicle_log', { speed, timestamp: at(s) });
+    await svc.publish(vessel, 3, 'vehicle_log', { speed: 6, timestamp: at(h + 70) });
+    await svc.publish(vessel, 3, 'vehicle_log', { mode: 'HOLD', timestamp: at(h + 80) });
+    await untilStats(svc, (s) => s.messages_stored === 25 && s.messages_duplicate === 1);
+    // From 30 s into minute 0 to 30 s into minute 4, 2 buckets: from minute 0 to
+    // `to` is 270 s, / 2 → rounded up to 3 whole minutes each,
+    // starting at minute 0 (the first holds 50 s, 70 s; the second 190 s, 250 s).
+    const two = await svc.gql(`{ series(vehicleId: 3, field: "speed", from: "${at(h + 30)}", to: "${at(h + 270)}", buckets: 2) { start avg min max count } }`);
+    expect(two.errors).toBeUndefined();
+    expect(two.data.series).toEqual([
+      { start: at(h), avg: 5, min: 4, max: 6, count: 2 },
+      { start: at(h + 180), avg: 15, min: 10, max: 20, count: 2 },
+    ]);
+    // From a whole minute, five buckets of one minute, all from the rollup; minute 2 is empty and left out.
+    const five = await svc.gql(`{ series(vehicleId: 3, field: "speed", from: "${at(h)}", to: "${at(h + 300)}", buckets: 5) { start avg min max count } }`);
+    expect(five.data.series).toEqual([
+      { start: at(h), avg: 3, min: 2, max: 4, count: 2 },
+      { start: at(h + 60), avg: 6, min: 6, max: 6, count: 1 },
+      { start: at(h + 180), avg: 10, min: 10, max: 10, count: 1 },
+      { start: at(h + 240), avg: 30, min: 20, max: 40, count: 2 },
+    ]);
+  });
+
   it('series: an unknown field is refused with the allowed ones listed', async () => {
     const r = await svc.gql(`{ series(vehicleId: 1, field: "warp", from: "${at(0)}", to: "${at(40)}") { avg } }`);
     expect(r.errors?.[0].message).toBe('unknown field "warp"; allowed: speed, batteryVoltage, batteryCurrent, rssi, heading, latitude, longitude (or pass sensorId for a key of that sensor\'s data)');

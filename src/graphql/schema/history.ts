@@ -45,7 +45,10 @@ function seriesKey(field: string, sensorId: number | null | undefined): string {
 builder.queryFields((t) => ({
   series: t.field({
     type: [SeriesBucketRef],
-    description: 'avg/min/max/count of a numeric field in `buckets` equal time buckets between from and to (non-empty buckets only).',
+    description:
+      'avg/min/max/count of a numeric field over [from, to) in at most `buckets` equal time buckets (non-empty ones only). ' +
+      'Buckets shorter than a minute split the range exactly; longer ones are whole minutes aligned to the minute ' +
+      '(the first may start before `from` but holds only values from `from` on), summed from a per-minute rollup.',
     args: {
       vehicleId: t.arg.int({ required: true }),
       field: t.arg.string({ required: true, description: `vehicle_log: ${Object.keys(VEHICLE_SERIES_FIELDS).join(', ')}; with sensorId: a key of that sensor's data` }),
