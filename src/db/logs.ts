@@ -1,6 +1,6 @@
 // Reads over the stored logs. Everything comes back as plain LogEvents, the same shape the
 // live path publishes, so queries, replay and live delivery share one mapping to the edges.
-import type { FilterQuery } from '@mikro-orm/core';
+import type { QBFilterQuery } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { LogEvent, LogType } from '../pubsub/index.js';
 import { LogSchema, VehicleSchema, type Log, type Vehicle } from './entities.js';
@@ -23,6 +23,31 @@ export interface LogPageRequest {
   newest: boolean;
 }
 
+/** A `log` row as the driver returns it (bigint as text, timestamptz as Date, jsonb parsed). */
+interface LogRow {
+  id: string;
+  vehicle_id: number;
+  type: string;
+  timestamp: Date;
+  received_at: Date;
+  sensor_id: number | null;
+  message: string | null;
+  data: Record<string, unknown> | null;
+}
+
+function rowToLogEvent(r: LogRow): LogEvent {
+  return {
+    id: String(r.id),
+    vehicleId: r.vehicle_id,
+    type: r.type as LogType,
+    timestamp: new Date(r.timestamp).toISOString(),
+    receivedAt: new Date(r.received_at).toISOString(),
+    sensorId: r.sensor_id ?? null,
+    message: r.message ?? null,
+    data: r.data ?? null,
+  };
+}
+
 export function toLogEvent(row: Log): LogEvent {
   return {
     id: String(row.id),
@@ -36,7 +61,7 @@ export function toLogEvent(row: Log): LogEvent {
   };
 }
 
-function where(f: LogQueryFilter, idRange: { $gt?: string; $lt?: string }): FilterQuery<Log> {
+function where(f: LogQueryFilter, idRange: { $gt?: string; $lt?: string }): QBFilterQuery<Log> {
   const q: Record<string, unknown> = {};
   if (f.vehicleId !== undefined) q.vehicleId = f.vehicleId;
   if (f.scope !== undefined) q.vehicleId = f.vehicleId !== undefined ? (f.scope.includes(f.vehicleId) ? f.vehicleId : { $in: [] }) : { $in: [...f.scope] };
@@ -44,23 +69,31 @@ function where(f: LogQueryFilter, idRange: { $gt?: string; $lt?: string }): Filt
   if (f.sensorId !== undefined) q.sensorId = f.sensorId;
   if (f.from || f.to) q.timestamp = { ...(f.from && { $gte: f.from }), ...(f.to && { $lt: f.to }) };
   if (idRange.$gt !== undefined || idRange.$lt !== undefined) q.id = idRange;
-  return q as FilterQuery<Log>;
+  return q as QBFilterQuery<Log>;
 }
 
 export class LogQueries {
   constructor(private readonly orm: MikroORM) {}
 
-  /** One page, always returned oldest first. Fetches limit + 1 to tell whether more exist. */
+  /**
+   * One page, always returned oldest first. Fetches limit + 1 to tell whether more exist.
+   *
+   * In two steps: the page's ids first, which the indexes answer alone (vehicle + time carries
+   * id, type and sensor), then only those rows. The fleet's logs interleave on disk, so reading
+   * whole rows to pick the page would touch one table page per log in the window.
+   */
   async page(f: LogQueryFilter, p: LogPageRequest): Promise<{ logs: LogEvent[]; more: boolean }> {
     const em = this.orm.em.fork();
     const range = { ...(p.afterId !== undefined && { $gt: p.afterId }), ...(p.beforeId !== undefined && { $lt: p.beforeId }) };
-    const rows = await em.find(LogSchema, where(f, range), {
-      orderBy: { id: p.newest ? 'desc' : 'asc' },
-      limit: p.limit + 1,
-    });
+    const ids = em.createQueryBuilder(LogSchema, 'i').select('id').where(where(f, range))
+      .orderBy({ id: p.newest ? 'desc' : 'asc' }).limit(p.limit + 1);
+    // Plain rows, not entities: hydrating them costs more than the query itself here.
+    const rows = await em.createQueryBuilder(LogSchema, 'l').select('*').where({ id: { $in: ids.getKnexQuery() } })
+      .orderBy({ id: 'asc' }).execute<LogRow[]>('all', false);
     const more = rows.length > p.limit;
-    const page = rows.slice(0, p.limit).map(toLogEvent);
-    return { logs: p.newest ? page.reverse() : page, more };
+    // limit + 1 rows, oldest first: the extra one is the oldest when reading backwards (newest).
+    const page = more ? (p.newest ? rows.slice(1) : rows.slice(0, p.limit)) : rows;
+    return { logs: page.map(rowToLogEvent), more };
   }
 
   logsAfter(f: LogQueryFilter, afterId: string, limit: number): Promise<LogEvent[]> {
