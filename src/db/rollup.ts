@@ -5,6 +5,12 @@
 // (only the rows actually inserted, so a redelivery is not counted twice), which keeps it exact.
 
 /**
+ * Keys longer than this are not summed: `series` refuses them, and a key of a few kilobytes
+ * would exceed the primary key's btree entry limit and fail the whole batch of logs.
+ */
+export const MAX_SERIES_KEY_LENGTH = 64;
+
+/**
  * SQL that adds the numeric values of `source` (a relation or CTE with vehicle_id, type,
  * sensor_id, timestamp and data) into log_minute. Raw lines carry no data and add nothing.
  */
@@ -14,6 +20,7 @@ export function rollupSql(source: string): string {
            count(*), sum(e.value::float8), min(e.value::float8), max(e.value::float8)
     from ${source} s cross join lateral jsonb_each(s.data) e
     where s.type in ('vehicle_log', 'sensor_log') and jsonb_typeof(s.data) = 'object' and jsonb_typeof(e.value) = 'number'
+      and length(e.key) <= ${MAX_SERIES_KEY_LENGTH}
     group by 1, 2, 3, 4, 5
     order by 1, 2, 3, 4, 5 -- rows locked in one order: concurrent writers wait, never deadlock
     on conflict (vehicle_id, type, sensor_id, key, minute) do update

@@ -1,4 +1,5 @@
 // series and track against hand-computed answers on small data.
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import { backends } from '../utils/backends.js';
@@ -77,6 +78,19 @@ describe.each(backends)('history queries on $name', (backend) => {
       { start: at(h + 180), avg: 10, min: 10, max: 10, count: 1 },
       { start: at(h + 240), avg: 30, min: 20, max: 40, count: 2 },
     ]);
+  });
+
+  it('a sensor key too long to sum is stored with its log; the other keys are summed', async () => {
+    const before = await untilStats(svc, () => true);
+    // Incompressible, past PostgreSQL's btree entry limit (2,704 bytes), were it summed.
+    const long = randomBytes(2400).toString('base64').replace(/[^A-Za-z0-9]/g, '_');
+    await svc.publish(vessel, 4, 'sensor_log', { sensor_id: 1, data: { [long]: 1, depth: 5, timestamp: at(7200) } });
+    await untilStats(svc, (s) => s.messages_stored === before.messages_stored + 1);
+    expect((await untilStats(svc, () => true)).messages_rejected).toBe(before.messages_rejected);
+    const r = await svc.gql(`{ series(vehicleId: 4, field: "depth", sensorId: 1, from: "${at(0)}", to: "${at(3 * 3600)}", buckets: 3) { start avg count } }`);
+    expect(r.data.series).toEqual([{ start: at(7200), avg: 5, count: 1 }]);
+    const refused = await svc.gql(`{ series(vehicleId: 4, field: "${long}", sensorId: 1, from: "${at(0)}", to: "${at(3 * 3600)}") { avg } }`);
+    expect(refused.errors?.[0].message).toMatch(/at most 64 letters, digits or _/);
   });
 
   it('series: an unknown field is refused with the allowed ones listed', async () => {

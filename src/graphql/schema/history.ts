@@ -2,6 +2,7 @@
 // downsampled for a map). Both computed in PostgreSQL (src/db/history.ts).
 import type { SeriesBucket, TrackPoint } from '../../db/history.js';
 import { VEHICLE_SERIES_FIELDS } from '../../db/history.js';
+import { MAX_SERIES_KEY_LENGTH } from '../../db/rollup.js';
 import { builder } from '../builder.js';
 import { badInput, checkScope } from '../errors.js';
 
@@ -29,6 +30,8 @@ const TrackPointRef = builder.objectRef<TrackPoint>('TrackPoint').implement({
   }),
 });
 
+const SENSOR_KEY = new RegExp(`^[A-Za-z_][A-Za-z0-9_]{0,${MAX_SERIES_KEY_LENGTH - 1}}$`);
+
 /** vehicle_log field by its GraphQL name or its key as published; a sensor key as it is. */
 function seriesKey(field: string, sensorId: number | null | undefined): string {
   if (sensorId === null || sensorId === undefined) {
@@ -38,7 +41,7 @@ function seriesKey(field: string, sensorId: number | null | undefined): string {
     }
     return key;
   }
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(field)) throw badInput(`field must be a key of the sensor's data object, e.g. "temperature"`);
+  if (!SENSOR_KEY.test(field)) throw badInput(`field must be a key of the sensor's data object (at most ${MAX_SERIES_KEY_LENGTH} letters, digits or _), e.g. "temperature"`);
   return field;
 }
 
