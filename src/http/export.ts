@@ -321,17 +321,20 @@ async function* copyChunks(clientUrl: string, select: string, params: unknown[],
  */
 async function* keysetChunks(orm: MikroORM, select: string, params: unknown[], format: Format): AsyncGenerator<string> {
   const base = inlineParams(select, params);
-  if (format === 'csv') yield CSV_HEADER;
+  // The header goes out with the first rows: a first query that fails is still answered 500.
+  let header = format === 'csv' ? CSV_HEADER : '';
   let last: string | undefined;
   for (;;) {
     const after = last === undefined ? '' : ` and "log"."id" > ${last}`;
     const text = `${base}${after} order by "log"."id" limit ${CHUNK_ROWS}`;
     const rows = await withPooled(orm, async (c) => (await c.query({ text, rowMode: 'array' })).rows as Row[]);
-    if (!rows.length) return;
-    const id = rows[rows.length - 1]![0];
-    if (typeof id !== 'string' || !/^\d+$/.test(id)) throw new Error(`unexpected id ${String(id)}`);
-    last = id;
-    yield format === 'csv' ? stringify(rows) : rows.map((r) => `${r[1] as string}\n`).join('');
+    if (rows.length) {
+      const id = rows[rows.length - 1]![0];
+      if (typeof id !== 'string' || !/^\d+$/.test(id)) throw new Error(`unexpected id ${String(id)}`);
+      last = id;
+    }
+    yield header + (format === 'csv' ? stringify(rows) : rows.map((r) => `${r[1] as string}\n`).join(''));
+    header = '';
     if (rows.length < CHUNK_ROWS) return;
   }
 }
