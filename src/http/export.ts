@@ -353,7 +353,9 @@ function inlineParams(text: string, params: unknown[]): string {
 /** A raw pg client from the ORM's (knex) pool for one call. */
 async function withPooled<T>(orm: MikroORM, fn: (client: pg.ClientBase) => Promise<T>): Promise<T> {
   const knexClient = orm.em.getConnection().getKnex().client;
-  const conn = (await knexClient.acquireConnection()) as pg.ClientBase;
+  const conn = (await knexClient.acquireConnection().catch((err: Error) => {
+    throw new DatabaseUnavailable(`no database connection: ${err.message}`, { cause: err });
+  })) as pg.ClientBase;
   try {
     return await fn(conn);
   } finally {

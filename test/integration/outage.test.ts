@@ -73,6 +73,10 @@ describe('outages', () => {
     expect((await ready(svc)).status).toBe(200);
     for (let i = 0; i < 50; i++) await send(1, i);
     await untilStats(svc, (s) => s.messages_stored === 50);
+    const exportCsv = () => fetch(`${svc.httpUrl}/api/logs/export?vehicle_id=1`);
+    const before = await exportCsv();
+    expect(before.status).toBe(200);
+    expect((await before.text()).trim().split('\n')).toHaveLength(51); // header + 50
 
     proxy.cut();
     // 200 msg/s for 12 s while PostgreSQL is away: 2,400 messages, more than the broker's queue
@@ -85,6 +89,10 @@ describe('outages', () => {
     }
     const down = await until(() => ready(svc), (r) => r.status === 503);
     expect(down.body).toEqual({ status: 'not ready', database: false, broker: true });
+    // An export asked meanwhile is told so at once, not cut off half way or left hanging.
+    const refused = await exportCsv();
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toEqual({ error: 'the database is not available; try again later' });
     // Everything published so far is held by the service (in memory and the spool), none stored.
     const during = await untilStats(svc, (s) => s.messages_received === OUTAGE_END);
     expect(during.messages_stored).toBe(50);
