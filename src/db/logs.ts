@@ -48,19 +48,6 @@ function rowToLogEvent(r: LogRow): LogEvent {
   };
 }
 
-export function toLogEvent(row: Log): LogEvent {
-  return {
-    id: String(row.id),
-    vehicleId: row.vehicleId,
-    type: row.type as LogType,
-    timestamp: row.timestamp.toISOString(),
-    receivedAt: row.receivedAt.toISOString(),
-    sensorId: row.sensorId ?? null,
-    message: row.message ?? null,
-    data: (row.data as Record<string, unknown> | null) ?? null,
-  };
-}
-
 function where(f: LogQueryFilter, idRange: { $gt?: string; $lt?: string }): QBFilterQuery<Log> {
   const q: Record<string, unknown> = {};
   if (f.vehicleId !== undefined) q.vehicleId = f.vehicleId;

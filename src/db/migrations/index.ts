@@ -1,8 +1,10 @@
 // Listed explicitly (not globbed from disk) so the same list works under tsx, vitest and a build.
 import { Migration20261125000000_initial } from './Migration20261125000000_initial.js';
 import { Migration20261126000000_history_reads } from './Migration20261126000000_history_reads.js';
+import { Migration20261126010000_log_minute_by_minute } from './Migration20261126010000_log_minute_by_minute.js';
 
 export const migrationsList = [
   { name: 'Migration20261125000000_initial', class: Migration20261125000000_initial },
   { name: 'Migration20261126000000_history_reads', class: Migration20261126000000_history_reads },
+  { name: 'Migration20261126010000_log_minute_by_minute', class: Migration20261126010000_log_minute_by_minute },
 ];
