@@ -2,7 +2,8 @@
 // postgres://…/seano_history, seeded first when it holds fewer; read into the OS cache before the
 // timings). The service runs in this process
 // against that database; every figure is measured over HTTP in this run and printed as one JSON
-// object: Query.logs one-hour windows, the CSV export of one vessel's whole history, and — when
+// object: Query.logs one-hour windows, the CSV and NDJSON export of one vessel's whole history and
+// the CSV of the whole fleet's, and — when
 // the schema has them — Query.series (30 days, 500 buckets) and Query.track (one day).
 import { cpus } from 'node:os';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -133,10 +134,14 @@ export async function benchHistory(dbUrl: string = DEFAULT_HISTORY_URL, o: Histo
       }
       const vehicle = (await randomLog()).vehicle_id;
       const { rows: [{ n: vehicleRows } = { n: 0 }] } = await db.query<{ n: number }>('select count(*)::int as n from log where vehicle_id = $1', [vehicle]);
-      const exportOnce = async (format: 'csv' | 'ndjson') => {
-        log(`export: vehicle ${vehicle}, ${vehicleRows.toLocaleString('en')} rows, ${format}`);
+      /** One export read to the end; `vehicleId` undefined: the whole fleet. RSS sampled meanwhile. */
+      const exportOnce = async (format: 'csv' | 'ndjson', vehicleId: number | undefined, expected: number) => {
+        log(`export: ${vehicleId === undefined ? 'the whole fleet' : `vehicle ${vehicleId}`}, ${expected.toLocaleString('en')} rows, ${format}`);
+        const rssBefore = process.memoryUsage().rss;
+        let rssMax = rssBefore;
+        const sampler = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage().rss)), 250);
         const t = performance.now();
-        const res = await fetch(`${exportBase}/api/logs/export?vehicle_id=${vehicle}&format=${format}`);
+        const res = await fetch(`${exportBase}/api/logs/export?format=${format}${vehicleId === undefined ? '' : `&vehicle_id=${vehicleId}`}`);
         if (res.status !== 200) throw new Error(`export answered ${res.status}: ${await res.text()}`);
         let bytes = 0;
         let newlines = 0;
@@ -147,15 +152,19 @@ export async function benchHistory(dbUrl: string = DEFAULT_HISTORY_URL, o: Histo
           for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++;
         }
         const seconds = (performance.now() - t) / 1000;
+        clearInterval(sampler);
         // CSV: a header line; a quoted newline inside a field would count too (none in seeded data).
         const rows = format === 'csv' ? newlines - 1 : newlines;
         return {
-          vehicle_id: vehicle, rows, rows_expected: vehicleRows, bytes, seconds: round(seconds, 2),
+          ...(vehicleId !== undefined && { vehicle_id: vehicleId }), rows, rows_expected: expected, bytes, seconds: round(seconds, 2),
           rows_per_second: Math.round(rows / seconds), mb_per_second: round(bytes / 1e6 / seconds, 1), first_byte_ms: round(firstByteMs ?? 0, 1),
+          // This process serves and reads: a growing RSS would mean the export is buffered somewhere.
+          rss_growth_mb: round((rssMax - rssBefore) / 1e6, 1),
         };
       };
-      const exportCsv = await exportOnce('csv');
-      const exportNdjson = await exportOnce('ndjson');
+      const exportCsv = await exportOnce('csv', vehicle, vehicleRows);
+      const exportNdjson = await exportOnce('ndjson', vehicle, vehicleRows);
+      const exportFleet = await exportOnce('csv', undefined, Number(shape!.rows));
 
       // (c), (d) series and track, when the schema has them
       const schema = await readFile(fileURLToPath(new URL('../schema.graphql', import.meta.url)), 'utf8');
@@ -205,6 +214,7 @@ export async function benchHistory(dbUrl: string = DEFAULT_HISTORY_URL, o: Histo
         database: { rows: Number(shape!.rows), vehicles: shape!.vehicles, cache, ...(seeded && { seeded_now: seeded }) },
         logs_one_hour_first_100: { windows, warmup: 3, ...stats(logsMs), rows_returned: summary(logsRows) },
         export_one_vehicle: { via: exportVia, csv: exportCsv, ndjson: exportNdjson },
+        export_whole_fleet_csv: exportFleet,
         ...(series ? { series_30_days_500_buckets: series } : { series: 'not in schema.graphql' }),
         ...(track ? { track_one_day: track } : { track: 'not in schema.graphql' }),
       };
