@@ -290,12 +290,12 @@ function isPglite(orm: MikroORM): Promise<boolean> {
  * Measured on 100,000 rows of one vessel, 2 cores: 120k rows/s alone, 185k rows/s so.
  */
 const EXPORT_SESSION = [
-  'random_page_cost=1.1', 'jit=off',
-  'parallel_setup_cost=0', 'parallel_tuple_cost=0', 'min_parallel_index_scan_size=0', 'parallel_leader_participation=off',
-].map((s) => `-c ${s}`).join(' ');
+  'random_page_cost = 1.1', 'jit = off',
+  'parallel_setup_cost = 0', 'parallel_tuple_cost = 0', 'min_parallel_index_scan_size = 0', 'parallel_leader_participation = off',
+].map((s) => `set ${s}`).join('; '); // SET, not startup options: connection poolers refuse those
 
 async function* copyChunks(clientUrl: string, select: string, params: unknown[], format: Format): AsyncGenerator<Buffer> {
-  const client = new pg.Client({ connectionString: clientUrl, connectionTimeoutMillis: 5000, application_name: 'seano-export', options: EXPORT_SESSION });
+  const client = new pg.Client({ connectionString: clientUrl, connectionTimeoutMillis: 5000, application_name: 'seano-export' });
   client.on('error', () => {}); // a dropped connection surfaces as a failed read
   try {
     await client.connect();
@@ -304,7 +304,8 @@ async function* copyChunks(clientUrl: string, select: string, params: unknown[],
     throw new DatabaseUnavailable(`cannot connect: ${(err as Error).message}`, { cause: err });
   }
   try {
-    const options = format === 'csv' ? `format csv, header` : `format csv, quote e'\x01', delimiter e'\x02'`;
+    await client.query(EXPORT_SESSION);
+    const options = format === 'csv' ? `format csv, header` : `format csv, quote e'\\x01', delimiter e'\\x02'`;
     const stream = client.query(copyTo(`copy (${inlineParams(select, params)}) to stdout with (${options})`));
     yield* stream as AsyncIterable<Buffer>;
   } finally {
