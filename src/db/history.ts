@@ -52,16 +52,19 @@ export class HistoryQueries {
    * at either end from the raw rows. The answer is exact either way; only the reading differs.
    */
   async series(r: SeriesRequest): Promise<SeriesBucket[]> {
-    const span = r.to.getTime() - r.from.getTime();
-    if (span / r.buckets < MINUTE) return this.rawSeries(r);
-    const start = Math.floor(r.from.getTime() / MINUTE) * MINUTE;
-    const width = Math.ceil((r.to.getTime() - start) / r.buckets / MINUTE) * MINUTE;
-    const wholeFrom = new Date(Math.ceil(r.from.getTime() / MINUTE) * MINUTE).toISOString();
-    const wholeTo = new Date(Math.floor(r.to.getTime() / MINUTE) * MINUTE).toISOString();
+    const [fromMs, toMs] = [r.from.getTime(), r.to.getTime()];
+    const exact = (toMs - fromMs) / r.buckets < MINUTE;
+    const start = exact ? fromMs : Math.floor(fromMs / MINUTE) * MINUTE;
+    const width = exact ? (toMs - fromMs) / r.buckets : Math.ceil((toMs - start) / r.buckets / MINUTE) * MINUTE;
+    // [wholeFrom, wholeTo) is read from the rollup, the rest of [from, to) from the raw rows;
+    // exact buckets read no rollup (an empty range at `to`).
+    const wholeFrom = exact ? toMs : Math.ceil(fromMs / MINUTE) * MINUTE;
+    const wholeTo = exact ? toMs : Math.floor(toMs / MINUTE) * MINUTE;
+    const iso = (ms: number) => new Date(ms).toISOString();
     const type = r.sensorId === undefined ? 'vehicle_log' : 'sensor_log';
-    const [from, to] = [r.from.toISOString(), r.to.toISOString()];
     const rows = await this.orm.em.fork().getConnection().execute<{ bucket: number; avg: number; min: number; max: number; count: string }[]>(
-      `select floor(extract(epoch from (t - ?::timestamptz)) * 1000 / ?)::int as bucket,
+      // least(): a value just before `to` must not round into a bucket past the last.
+      `select least(floor(extract(epoch from (t - ?::timestamptz)) * 1000 / ?)::int, ? - 1) as bucket,
               sum(s) / sum(n)::float8 as avg, min(lo) as min, max(hi) as max, sum(n) as count
        from (
          select minute as t, count as n, sum as s, min as lo, max as hi from log_minute
@@ -74,29 +77,17 @@ export class HistoryQueries {
              and jsonb_typeof(data->?) = 'number') edges
        ) v
        group by 1 order by 1`,
-      [new Date(start).toISOString(), width,
-        r.vehicleId, type, r.sensorId ?? 0, r.key, wholeFrom, wholeTo,
-        r.key, r.vehicleId, type, r.sensorId ?? null, r.sensorId ?? null, from, wholeFrom, wholeTo, to, r.key],
+      [iso(start), width, r.buckets,
+        r.vehicleId, type, r.sensorId ?? 0, r.key, iso(wholeFrom), iso(wholeTo),
+        r.key, r.vehicleId, type, r.sensorId ?? null, r.sensorId ?? null, iso(fromMs), iso(wholeFrom), iso(wholeTo), iso(toMs), r.key],
     );
-    return rows.map((b) => toBucket(b, start + b.bucket * width));
-  }
-
-  /** Exact buckets of (to - from) / buckets from the raw rows: for windows of minutes. */
-  private async rawSeries(r: SeriesRequest): Promise<SeriesBucket[]> {
-    const type = r.sensorId === undefined ? 'vehicle_log' : 'sensor_log';
-    const width = (r.to.getTime() - r.from.getTime()) / r.buckets;
-    const rows = await this.orm.em.fork().getConnection().execute<{ bucket: number; avg: number; min: number; max: number; count: string }[]>(
-      `select least(floor(extract(epoch from (timestamp - ?::timestamptz)) * 1000 / ?)::int, ? - 1) as bucket,
-              avg(v) as avg, min(v) as min, max(v) as max, count(*) as count
-       from (select timestamp, (data->>?)::float8 as v
-             from log
-             where vehicle_id = ? and type = ? and (?::int is null or sensor_id = ?::int)
-               and timestamp >= ? and timestamp < ? and jsonb_typeof(data->?) = 'number') x
-       group by 1 order by 1`,
-      [r.from.toISOString(), width, r.buckets, r.key, r.vehicleId, type, r.sensorId ?? null, r.sensorId ?? null,
-        r.from.toISOString(), r.to.toISOString(), r.key],
-    );
-    return rows.map((b) => toBucket(b, r.from.getTime() + b.bucket * width));
+    return rows.map((b) => ({
+      start: new Date(start + b.bucket * width),
+      avg: Number(b.avg),
+      min: Number(b.min),
+      max: Number(b.max),
+      count: Number(b.count),
+    }));
   }
 
   /**
@@ -141,7 +132,3 @@ export class HistoryQueries {
 }
 
 const MINUTE = 60_000;
-
-function toBucket(b: { avg: number; min: number; max: number; count: string }, startMs: number): SeriesBucket {
-  return { start: new Date(startMs), avg: Number(b.avg), min: Number(b.min), max: Number(b.max), count: Number(b.count) };
-}
