@@ -24,7 +24,7 @@ import { FleetState } from './live/fleet.js';
 import { GraphQLServer } from './graphql/server.js';
 import { LegacyWsServer } from './legacy-ws/server.js';
 import { createUpgradeRouter, refuseUpgrade } from './http/upgrade.js';
-import { SocketGuard } from './http/limits.js';
+import { SocketGuard } from './sockets/limits.js';
 import { bearer, createAuthenticator } from './auth/tokens.js';
 import { handleHttpRoute, sendJson } from './http/routes.js';
 import { ConnectionRegistry, snapshot } from './stats.js';

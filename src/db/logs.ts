@@ -2,7 +2,8 @@
 // live path publishes, so queries, replay and live delivery share one mapping to the edges.
 import type { QBFilterQuery } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { LogEvent, LogType } from '../pubsub/index.js';
+import type { LogEvent } from '../logs/event.js';
+import type { LogType } from '../logs/kinds.js';
 import { LogSchema, VehicleSchema, type Log, type Vehicle } from './entities.js';
 
 export interface LogQueryFilter {

@@ -22,9 +22,9 @@ import { to as copyTo } from 'pg-copy-streams';
 import { stringify } from 'csv-stringify/sync';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { allows, type Principal } from '../auth/tokens.js';
-import { parseTimestamp } from '../ingest/payload.js';
-import { MAX_VEHICLE_ID, parseVehicleId } from '../ingest/topics.js';
-import { LOG_TYPES, type LogType } from '../pubsub/index.js';
+import { parseTimestamp } from '../logs/params.js';
+import { MAX_VEHICLE_ID, parseVehicleId } from '../logs/params.js';
+import { LOG_TYPES, type LogType } from '../logs/kinds.js';
 import type { Logger } from '../logger.js';
 import { authorizeOrRefuse, sendJson } from './routes.js';
 

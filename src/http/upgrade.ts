@@ -7,7 +7,7 @@ import { AuthError, allows, bearer, type Authenticator } from '../auth/tokens.js
 import { originAllowed } from '../auth/origins.js';
 import type { GraphQLServer } from '../graphql/server.js';
 import { routeLegacy, type LegacyWsServer } from '../legacy-ws/server.js';
-import type { SocketGuard } from './limits.js';
+import type { SocketGuard } from '../sockets/limits.js';
 
 const REFUSAL_REASON: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden' };
 

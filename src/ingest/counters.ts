@@ -25,9 +25,3 @@ export class IngestCounters {
     this.byType.set(key, (this.byType.get(key) ?? 0) + n);
   }
 }
-
-/** The log type a topic names, for labels: `seano/1/raw_log` → `raw_log`. */
-export function topicType(topic: string): string {
-  const last = topic.slice(topic.lastIndexOf('/') + 1);
-  return last === 'raw_log' || last === 'sensor_log' || last === 'vehicle_log' ? last : 'unknown';
-}

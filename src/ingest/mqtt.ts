@@ -10,7 +10,8 @@
 // and the embedded aedes broker (MQTT 3.1.1, no shared subscriptions).
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { topicType, type IngestCounters } from './counters.js';
+import type { IngestCounters } from './counters.js';
+import { topicType } from './topics.js';
 import type { PayloadLimits } from './payload.js';
 import { toWriteItem } from './item.js';
 import { topicFilters } from './topics.js';

@@ -1,19 +1,11 @@
-// Pure topic parsing: `{prefix}/{vehicle_id}/{type}` → what was published, or why not.
+// MQTT topics: `{prefix}/{vehicle_id}/{type}` → what was published, or why not.
 // Returns the error instead of throwing (the aedes habit): a bad topic is data, not a crash.
-import { LOG_TYPES, type LogType } from '../pubsub/index.js';
-
-export const MAX_VEHICLE_ID = 2147483647; // PostgreSQL int4, SPEC §3
-
-/** A vehicle id as written in topics and URLs: decimal, no sign or leading zero, 1..MAX_VEHICLE_ID. */
-export function parseVehicleId(text: string): number | undefined {
-  if (!/^[1-9][0-9]{0,9}$/.test(text)) return undefined;
-  const id = Number(text);
-  return id <= MAX_VEHICLE_ID ? id : undefined;
-}
+import { LOG_TYPES, isLogType, type LogType } from '../logs/kinds.js';
+import { MAX_VEHICLE_ID, parseVehicleId } from '../logs/params.js';
 
 export type ParsedTopic = { ok: true; vehicleId: number; type: LogType } | { ok: false; reason: string };
 
-/** The three subscriptions, QoS 1 each. */
+/** One subscription per log kind, QoS 1 each. */
 export function topicFilters(prefix: string): string[] {
   return LOG_TYPES.map((type) => `${prefix}/+/${type}`);
 }
@@ -23,13 +15,17 @@ export function parseTopic(topic: string, prefix: string): ParsedTopic {
   const rest = topic.slice(prefix.length + 1).split('/');
   if (rest.length !== 2) return { ok: false, reason: `topic must be ${prefix}/{vehicle_id}/{type}` };
   const [idText, type] = rest as [string, string];
-  if (!(LOG_TYPES as readonly string[]).includes(type)) {
-    return { ok: false, reason: `unknown log type "${type}" (expected ${LOG_TYPES.join(', ')})` };
-  }
+  if (!isLogType(type)) return { ok: false, reason: `unknown log type "${type}" (expected ${LOG_TYPES.join(', ')})` };
   // Decimal digits only, no sign, no leading zeros: "007" and "1e3" are not ids.
   const vehicleId = parseVehicleId(idText);
   if (vehicleId === undefined) {
     return { ok: false, reason: `invalid vehicle id "${idText.slice(0, 32)}" (expected an integer 1..${MAX_VEHICLE_ID})` };
   }
-  return { ok: true, vehicleId, type: type as LogType };
+  return { ok: true, vehicleId, type };
+}
+
+/** The log type a topic names, for labels: `seano/1/raw_log` → `raw_log`; `unknown` otherwise. */
+export function topicType(topic: string): string {
+  const last = topic.slice(topic.lastIndexOf('/') + 1);
+  return isLogType(last) ? last : 'unknown';
 }

@@ -6,9 +6,11 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { EntityManager, Knex } from '@mikro-orm/postgresql';
 import { DriverException } from '@mikro-orm/core';
 import type { Logger } from 'pino';
-import type { LogEvent, LogPubSub } from '../pubsub/index.js';
+import type { LogEvent } from '../logs/event.js';
+import type { LogPubSub } from '../pubsub/index.js';
 import type { ValidLog } from './payload.js';
-import { topicType, type IngestCounters } from './counters.js';
+import type { IngestCounters } from './counters.js';
+import { topicType } from './topics.js';
 import type { Spool, SpooledMessage } from './spool.js';
 import { rollupSql } from '../db/rollup.js';
 

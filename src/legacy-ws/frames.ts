@@ -1,5 +1,5 @@
 // The seed's JSON messages (SPEC §5), snake_case, field for field, plus an additive `id`.
-import type { LogEvent } from '../pubsub/index.js';
+import type { LogEvent } from '../logs/event.js';
 
 export function logFrame(e: LogEvent, connectionCount: number, now = new Date()): string {
   const common = { vehicle_id: e.vehicleId };

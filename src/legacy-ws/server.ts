@@ -11,10 +11,10 @@ import type { LogHub } from '../live/hub.js';
 import { matches, type LogFilter } from '../live/filter.js';
 import type { ConnectionRegistry } from '../stats.js';
 import { connectionFrame, invalidJsonFrame, logFrame } from './frames.js';
-import { parseVehicleId } from '../ingest/topics.js';
+import { parseVehicleId } from '../logs/params.js';
 import { onExpiry, type Principal } from '../auth/tokens.js';
-import type { SocketGuard } from '../http/limits.js';
-import { closeAll } from '../http/close.js';
+import type { SocketGuard } from '../sockets/limits.js';
+import { closeAll } from '../sockets/close.js';
 
 export interface LegacyWsOptions {
   hub: LogHub;

@@ -1,4 +1,5 @@
-import type { LogEvent, LogType } from '../pubsub/index.js';
+import type { LogEvent } from '../logs/event.js';
+import type { LogType } from '../logs/kinds.js';
 
 /** What a live subscriber asked for, plus what its token allows. */
 export interface LogFilter {

@@ -1,7 +1,7 @@
 // Where each vessel is now: its latest telemetry and ONLINE/OFFLINE status, kept in memory
 // from the live stream (so also across instances with Redis), seeded from the database at start.
 // Operators ask this constantly; answering from memory means no scan per question.
-import type { LogEvent } from '../pubsub/index.js';
+import type { LogEvent } from '../logs/event.js';
 import type { LogHub } from './hub.js';
 
 export type VehicleStatus = 'ONLINE' | 'OFFLINE';

@@ -2,7 +2,8 @@
 // every registered listener synchronously; listeners only enqueue (bounded) or write to a
 // socket buffer, so one slow client never delays the others or the ingest path.
 import type { Logger } from 'pino';
-import type { LogEvent, LogPubSub } from '../pubsub/index.js';
+import type { LogEvent } from '../logs/event.js';
+import type { LogPubSub } from '../pubsub/index.js';
 
 export type LogListener = (event: LogEvent) => void;
 

@@ -7,7 +7,7 @@
 // committed in order (the writer's advisory lock), so "id <= last replayed" means "seen".
 // If live events overflow the queue during a long replay, the queue is dropped and the replay
 // simply reads further: everything published is also in the database.
-import type { LogEvent } from '../pubsub/index.js';
+import type { LogEvent } from '../logs/event.js';
 import { matches, type LogFilter } from './filter.js';
 import type { LogHub } from './hub.js';
 import { BoundedQueue } from './queue.js';

@@ -1,10 +1,7 @@
 // The only channel from ingest to consumers (GraphQL subscriptions, the legacy WebSocket).
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import type { PubSubEventTarget } from '@graphql-yoga/subscription';
-import type { LogEvent } from './events.js';
-
-export type { LogEvent, LogType } from './events.js';
-export { LOG_TYPES } from './events.js';
+import type { LogEvent } from '../logs/event.js';
 
 export type PubSubTopics = {
   /** Every stored log, in id order. Consumers filter by vehicle and type themselves. */

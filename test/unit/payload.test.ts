@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseMessage, parseTimestamp } from '../../src/ingest/payload.js';
+import { parseMessage } from '../../src/ingest/payload.js';
+import { parseTimestamp } from '../../src/logs/params.js';
 
 const limits = { prefix: 'seano', maxPayload: 1024 };
 const now = new Date('2026-01-01T00:00:00.000Z');

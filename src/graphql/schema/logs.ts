@@ -1,5 +1,5 @@
 // Log types, Query.logs (keyset connection) and Subscription.logs (replay, then live).
-import type { LogEvent } from '../../pubsub/index.js';
+import type { LogEvent } from '../../logs/event.js';
 import { counted } from '../../live/counted.js';
 import { openLogStream } from '../../live/stream.js';
 import { SlowConsumerError } from '../../live/queue.js';
