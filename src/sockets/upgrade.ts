@@ -1,11 +1,19 @@
-// What the upgrade router needs of a socket server: the router admits or refuses the request
-// (origin, limits, token), then hands the socket over. Servers implement this; the router
-// depends on nothing else of theirs.
+// What the upgrade router needs of a socket server. The router checks what every socket kind
+// shares (Origin, connection limits), finds the target by path, and lets the target admit the
+// request (its route, token, scope) before anything is upgraded: every refusal is an HTTP status.
+// Socket servers implement this; the router depends on nothing else of theirs.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
-export interface UpgradeTarget<Route = unknown, Principal = unknown> {
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Route, principal?: Principal): void;
+export type Admission =
+  | { ok: true; accept: (socket: Duplex, head: Buffer) => void }
+  | { ok: false; status: number; message: string; /** For stats' refusal counts. */ reason?: string };
+
+export interface UpgradeTarget {
+  /** The paths this target serves (`/graphql`, `/api/ws…`). */
+  serves(pathname: string): boolean;
+  /** Route, token and scope checks before the upgrade. */
+  admit(req: IncomingMessage, url: URL): Promise<Admission>;
 }
 
 const REASONS: Record<number, string> = {
