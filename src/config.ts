@@ -1,5 +1,6 @@
 // Environment → typed Config, validated once at start-up and passed down as an argument.
 // Nothing else in the service reads process.env.
+import proxyAddr from 'proxy-addr';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -13,6 +14,42 @@ const url = (protocols: string[]) =>
     `must start with ${protocols.map((p) => `${p}://`).join(' or ')}`,
   );
 const positiveInt = z.coerce.number().int().positive();
+
+// HS256 keys shorter than the hash (32 bytes) are guessable offline from one token (RFC 7518 §3.2).
+const MIN_SECRET_BYTES = 32;
+// Unset or empty (as compose passes an unset variable): no auth, with a warning at start. Only
+// whitespace is a mistake, not a request for no auth: refused, like a key too short to be safe.
+const jwtSecret = z
+  .string()
+  .optional()
+  .superRefine((v, ctx) => {
+    if (v === undefined || v === '') return;
+    if (v.trim() === '') ctx.addIssue({ code: 'custom', message: 'is blank; unset it to run without auth, or give at least 32 bytes' });
+    else if (Buffer.byteLength(v.trim()) < MIN_SECRET_BYTES) ctx.addIssue({ code: 'custom', message: `must be at least ${MIN_SECRET_BYTES} bytes (HS256)` });
+  })
+  .transform((v) => (v === '' ? undefined : v?.trim()));
+
+export type TrustProxy = { hops: number } | { addresses: string[] };
+// The proxies in front of the service, so limits key on the client's address (X-Forwarded-For)
+// instead of the proxy's: a hop count, or the proxies' addresses/CIDRs (proxy-addr's names
+// loopback, linklocal, uniquelocal too). Unset: the socket's address, X-Forwarded-For ignored.
+const trustProxy = optionalString.transform((v, ctx): TrustProxy | undefined => {
+  if (v === undefined) return undefined;
+  if (/^\d+$/.test(v)) {
+    const hops = Number(v);
+    if (hops >= 1 && hops <= 10) return { hops };
+    ctx.addIssue({ code: 'custom', message: 'a hop count must be 1..10' });
+    return z.NEVER;
+  }
+  const addresses = v.split(',').map((s) => s.trim()).filter(Boolean);
+  try {
+    proxyAddr.compile(addresses);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: `${(err as Error).message}; give a hop count or comma-separated addresses/CIDRs` });
+    return z.NEVER;
+  }
+  return { addresses };
+});
 
 const schema = z.object({
   PORT: port.default(8000),
@@ -54,7 +91,20 @@ const schema = z.object({
   INGEST_MAX_BATCH: positiveInt.max(1000).default(500),
   // mqtts:// — a PEM file with the CA that signed the broker's certificate (else the system CAs).
   MQTT_CA_FILE: optionalString,
-  AUTH_JWT_SECRET: optionalString,
+  AUTH_JWT_SECRET: jwtSecret,
+  // Checked in every token when set (claims `aud` / `iss`), so tokens minted for another service
+  // with the same secret are refused.
+  AUTH_JWT_AUDIENCE: optionalString.pipe(z.string().max(512).optional()),
+  AUTH_JWT_ISSUER: optionalString.pipe(z.string().max(512).optional()),
+  TRUST_PROXY: trustProxy,
+  // 1 MiB: a GraphQL request is a query and its variables; larger bodies are refused (413) from
+  // their Content-Length, before a byte of them is read.
+  HTTP_MAX_BODY_BYTES: positiveInt.min(1024).max(64 * 1024 * 1024).default(1024 * 1024),
+  // Seconds a client may take to send its request headers (10) and its whole request (30);
+  // then the socket is closed, so slow-sending clients (slowloris) cannot hold sockets open.
+  // Responses are not limited by these: SSE streams and exports run as long as they need.
+  HTTP_HEADERS_TIMEOUT_SECONDS: positiveInt.max(300).default(10),
+  HTTP_REQUEST_TIMEOUT_SECONDS: positiveInt.max(3600).default(30),
   // Limits for a public endpoint. Each refusal is a clear error or close code, counted in stats.
   // The server pings legacy sockets this often and drops those that did not answer the last ping.
   WS_PING_INTERVAL_SECONDS: positiveInt.max(3600).default(30),
@@ -69,6 +119,14 @@ const schema = z.object({
   // graphql-armor multiplies by literal `first`/`last`: one full page (1000 logs, every field)
   // costs ~300,000, so the default admits one such page per request, not several.
   GRAPHQL_MAX_COST: positiveInt.max(100_000_000).default(500_000),
+  // Exports at once (4): on PostgreSQL each holds a connection of its own for as long as it runs.
+  EXPORT_MAX_CONCURRENT: positiveInt.max(100).default(4),
+  // Exports at once per client, by token subject (`sub`) or else address (2): below the total,
+  // so one client cannot take every slot.
+  EXPORT_MAX_PER_CLIENT: positiveInt.max(100).default(2),
+  // Seconds an export waits for its client to take the bytes already sent (60, nginx's
+  // send_timeout); then it is cut off and its slot freed.
+  EXPORT_IDLE_TIMEOUT_SECONDS: positiveInt.max(3600).default(60),
   ALLOWED_ORIGINS: optionalString.transform((v) =>
     v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean),
   ),
@@ -78,6 +136,31 @@ const schema = z.object({
   // Unset: keep all logs. Set: logs older than this are deleted, in small batches, hourly.
   LOG_RETENTION_DAYS: positiveInt.max(36_500).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Map tiles for the dashboard, fetched by the operator's browser, never by the service: on a
+  // boat's network without internet the page falls back to its own grid. Empty: no tiles at all.
+  MAP_TILE_URL: z
+    .string()
+    .max(2048)
+    .default('https://tile.openstreetmap.org/{z}/{x}/{y}.png')
+    .transform((v) => v.trim())
+    .refine(
+      (v) => v === '' || (/^https?:\/\//.test(v) && ['{z}', '{x}', '{y}'].every((p) => v.includes(p))),
+      'must be empty or an http(s) URL with {z}, {x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png',
+    ),
+  // Shown on the map whenever tiles are: tile servers' licences require it.
+  MAP_TILE_ATTRIBUTION: z.string().max(500).default('© OpenStreetMap contributors'),
+});
+
+const checked = schema.superRefine((c, ctx) => {
+  // Node refuses a request timeout shorter than the headers timeout.
+  if (c.HTTP_REQUEST_TIMEOUT_SECONDS < c.HTTP_HEADERS_TIMEOUT_SECONDS) {
+    ctx.addIssue({ code: 'custom', path: ['HTTP_REQUEST_TIMEOUT_SECONDS'], message: 'must be at least HTTP_HEADERS_TIMEOUT_SECONDS' });
+  }
+  for (const name of ['AUTH_JWT_AUDIENCE', 'AUTH_JWT_ISSUER'] as const) {
+    if (c[name] !== undefined && c.AUTH_JWT_SECRET === undefined) {
+      ctx.addIssue({ code: 'custom', path: [name], message: 'has no effect without AUTH_JWT_SECRET' });
+    }
+  }
 });
 
 export type Config = z.output<typeof schema>;
@@ -87,7 +170,7 @@ export type Env = Record<string, string | undefined>;
 export class ConfigError extends Error {}
 
 export function loadConfig(env: Env = process.env): Config {
-  const result = schema.safeParse(env);
+  const result = checked.safeParse(env);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const name = String(issue.path[0] ?? 'environment');

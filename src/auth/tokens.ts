@@ -1,12 +1,15 @@
 // JWT auth (SPEC §7): HS256 with `exp`; an optional `vehicles: [int]` claim limits what the
 // holder sees. Verified with jose; nothing here parses JWTs by hand.
 import { errors, jwtVerify } from 'jose';
+import { MAX_VEHICLE_ID } from '../logs/params.js';
 
 export interface Principal {
   /** Vehicles this caller may see; undefined = all. */
   scope?: readonly number[];
   /** When the token stops being valid (ms since epoch); sockets are closed then. */
   expiresAt: number;
+  /** The token's `sub` claim, when it has one: who holds it, for per-client limits. */
+  subject?: string;
 }
 
 export class AuthError extends Error {
@@ -27,27 +30,39 @@ export interface Authenticator {
 
 const NEVER = Number.MAX_SAFE_INTEGER;
 
-export function createAuthenticator(secret: string | undefined): Authenticator {
+/** Claims every token must carry when the settings name them (AUTH_JWT_AUDIENCE / AUTH_JWT_ISSUER). */
+export interface ExpectedClaims {
+  audience?: string;
+  issuer?: string;
+}
+
+export function createAuthenticator(secret: string | undefined, expected: ExpectedClaims = {}): Authenticator {
   if (!secret) return { enabled: false, verify: async () => ({ expiresAt: NEVER }) };
   const key = new TextEncoder().encode(secret);
+  const options = { algorithms: ['HS256'], requiredClaims: ['exp'], audience: expected.audience, issuer: expected.issuer };
   return {
     enabled: true,
     async verify(token) {
       if (!token) throw new AuthError('missing token');
       try {
-        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'], requiredClaims: ['exp'] });
-        const vehicles = payload.vehicles;
-        if (vehicles !== undefined && !(Array.isArray(vehicles) && vehicles.every((v) => Number.isInteger(v)))) {
-          throw new AuthError('claim "vehicles" must be a list of integers');
-        }
-        return { scope: vehicles as number[] | undefined, expiresAt: (payload.exp as number) * 1000 };
+        const { payload } = await jwtVerify(token, key, options);
+        return { scope: readScope(payload.vehicles), expiresAt: (payload.exp as number) * 1000 };
       } catch (err) {
         if (err instanceof AuthError) throw err;
         if (err instanceof errors.JWTExpired) throw new AuthError('token expired');
+        // Which claim failed (aud, iss, nbf) helps the holder; it tells nothing about the key.
+        if (err instanceof errors.JWTClaimValidationFailed) throw new AuthError(`invalid token: ${err.message}`);
         throw new AuthError('invalid token');
       }
     },
   };
+}
+
+/** The `vehicles` claim: absent = all; otherwise vehicle ids only, so no query ever sees an id out of range. */
+function readScope(vehicles: unknown): number[] | undefined {
+  if (vehicles === undefined) return undefined;
+  if (Array.isArray(vehicles) && vehicles.every((v) => Number.isInteger(v) && v >= 1 && v <= MAX_VEHICLE_ID)) return vehicles as number[];
+  throw new AuthError(`invalid token: claim "vehicles" must be a list of vehicle ids 1..${MAX_VEHICLE_ID}`);
 }
 
 /** `Bearer abc` → `abc`. */
