@@ -1,5 +1,6 @@
 // The backends every integration suite runs against: the embedded ones always, and the
-// machine's PostgreSQL and broker when TEST_DATABASE_URL / TEST_MQTT_URL are set (CI sets them).
+// machine's PostgreSQL and broker when TEST_DATABASE_URL / TEST_MQTT_URL are set (CI sets them);
+// likewise the pubsub's event targets (memory always, Redis with TEST_REDIS_URL).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,10 +8,14 @@ import { join } from 'node:path';
 import pg from 'pg';
 import type { Env } from '../../src/config.js';
 import { startEmbeddedPostgres } from '../../src/embedded/postgres.js';
+import { createLogPubSub, type LogEventTarget, type LogPubSub } from '../../src/pubsub/index.js';
+import { connectRedisEventTarget } from '../../src/pubsub/redis.js';
+import { leave } from './leftovers.js';
 
 export interface Backend {
   name: string;
-  /** Fresh, isolated settings for one service instance (own database, own topic prefix). */
+  /** Fresh, isolated settings for one service instance (own database, own topic prefix);
+   * `cleanup` is registered as a leftover (test/utils/leftovers.ts) and may be called earlier. */
   prepare(): Promise<{ env: Env; cleanup: () => Promise<void> }>;
 }
 
@@ -20,7 +25,7 @@ const embedded: Backend = {
     const dir = await mkdtemp(join(tmpdir(), 'seano-test-'));
     return {
       env: { DATA_DIR: dir, MQTT_EMBEDDED_PORT: '0', MQTT_TOPIC_PREFIX: 'seano' },
-      cleanup: () => rm(dir, { recursive: true, force: true }),
+      cleanup: leave(() => rm(dir, { recursive: true, force: true })),
     };
   },
 };
@@ -36,12 +41,12 @@ export async function createScratchDatabase(baseUrl: string): Promise<{ url: str
   url.pathname = `/${name}`;
   return {
     url: url.toString(),
-    async drop() {
+    drop: leave(async () => {
       const c = new pg.Client({ connectionString: baseUrl });
       await c.connect();
       await c.query(`drop database if exists ${name} with (force)`);
       await c.end();
-    },
+    }),
   };
 }
 
@@ -51,6 +56,7 @@ const machine = (dbUrl: string, mqttUrl: string): Backend => ({
     const db = await createScratchDatabase(dbUrl);
     const tag = randomBytes(4).toString('hex');
     const dir = await mkdtemp(join(tmpdir(), 'seano-test-'));
+    const removeDir = leave(() => rm(dir, { recursive: true, force: true }));
     return {
       env: {
         DATA_DIR: dir, // the spool lives here
@@ -62,7 +68,7 @@ const machine = (dbUrl: string, mqttUrl: string): Backend => ({
       },
       cleanup: async () => {
         await db.drop();
-        await rm(dir, { recursive: true, force: true });
+        await removeDir();
       },
     };
   },
@@ -85,13 +91,64 @@ export async function startStandalonePostgres(): Promise<{ url: string; cleanup:
     return { url: db.url, cleanup: db.drop };
   }
   const dir = await mkdtemp(join(tmpdir(), 'seano-pglite-'));
+  const removeDir = leave(() => rm(dir, { recursive: true, force: true }));
   // Shared by an instance behind a proxy, or by two instances: several connections.
   const pglite = await startEmbeddedPostgres(dir, 4);
+  const stop = leave(() => pglite.stop());
   return {
     url: pglite.url,
     cleanup: async () => {
-      await pglite.stop();
-      await rm(dir, { recursive: true, force: true });
+      await stop();
+      await removeDir();
     },
   };
 }
+
+/**
+ * The pubsub's event targets: in-memory always, Redis when TEST_REDIS_URL is set (CI sets it).
+ * `connect()` opens one instance's pubsub; the instances of one target share their events
+ * (one EventTarget in memory, one Redis server), as the service's instances do.
+ */
+export interface PubSubBackend {
+  name: string;
+  /** True when the target delivers through a network, so a subscription takes effect later. */
+  remote: boolean;
+  connect(): Promise<LogPubSub>;
+}
+
+function memoryPubSub(): PubSubBackend {
+  const target = new EventTarget() as LogEventTarget;
+  return { name: 'memory', remote: false, connect: async () => createLogPubSub(target) };
+}
+
+/**
+ * Redis, on channels of this run's own: the service's instances (in suites running beside this
+ * one) publish on the same server, and Redis channels are global to it.
+ */
+function redisPubSub(url: string): PubSubBackend {
+  const channelPrefix = `seano-test-${randomBytes(4).toString('hex')}:`;
+  return {
+    name: 'Redis',
+    remote: true,
+    async connect() {
+      const redis = await connectRedisEventTarget(url);
+      leave(() => redis.close());
+      return createLogPubSub(withChannelPrefix(redis.eventTarget, channelPrefix));
+    },
+  };
+}
+
+function withChannelPrefix(target: LogEventTarget, prefix: string): LogEventTarget {
+  const inner = target as unknown as EventTarget;
+  const prefixed: EventTarget = {
+    addEventListener: (type, listener, options) => inner.addEventListener(prefix + type, listener, options),
+    removeEventListener: (type, listener, options) => inner.removeEventListener(prefix + type, listener, options),
+    dispatchEvent: (event) => inner.dispatchEvent(new CustomEvent(prefix + event.type, { detail: (event as CustomEvent).detail })),
+  };
+  return prefixed as unknown as LogEventTarget;
+}
+
+export const pubsubBackends: PubSubBackend[] = [
+  memoryPubSub(),
+  ...(process.env.TEST_REDIS_URL ? [redisPubSub(process.env.TEST_REDIS_URL)] : []),
+];

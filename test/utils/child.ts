@@ -2,6 +2,7 @@
 // bench runs where the service must have its own process and event loop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { leave } from './leftovers.js';
 
 export interface ChildService {
   url: string;
@@ -24,6 +25,12 @@ export async function spawnService(env: Record<string, string>): Promise<ChildSe
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  // A test that failed before stopping it: killed, not left running.
+  leave(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await exited;
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const onData = () => {
       const m = /listening on (http:\/\/\S+)/.exec(out);

@@ -1,8 +1,11 @@
 // Clients that queue what arrives, so no assertion races a delivery (graphql-ws tclient habit).
+// Each is a leftover (test/utils/leftovers.ts): closed after its suite if the test did not.
 import WebSocket from 'ws';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import { createClient, type Client } from 'graphql-ws';
 import { print, type DocumentNode } from 'graphql';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { leave } from './leftovers.js';
 
 export class Collector<T> {
   readonly items: T[] = [];
@@ -32,16 +35,24 @@ export class Collector<T> {
 
 export interface LegacyClient {
   socket: WebSocket;
+  /** Every frame, in arrival order: the connection frame, log frames, pongs, errors. */
   messages: Collector<any>;
   closed: Promise<{ code: number; reason: string }>;
   send(data: string): void;
   close(): void;
+  /** Resolves to the first `n` log frames (those with an id) once that many arrived. */
+  logs(n: number, ms?: number): Promise<any[]>;
 }
+
+const isLogFrame = (frame: { id?: unknown }) => frame.id !== undefined;
 
 /** Opens a legacy socket; rejects with the HTTP status when the upgrade is refused. */
 export function openLegacy(url: string, options: WebSocket.ClientOptions = {}): Promise<LegacyClient> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, options);
+    leave(() => {
+      if (socket.readyState !== WebSocket.CLOSED) socket.terminate();
+    });
     const messages = new Collector<any>();
     const closed = new Promise<{ code: number; reason: string }>((r) =>
       socket.on('close', (code, reason) => r({ code, reason: reason.toString() })),
@@ -49,14 +60,36 @@ export function openLegacy(url: string, options: WebSocket.ClientOptions = {}): 
     socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
     socket.on('unexpected-response', (_req, res) => reject(Object.assign(new Error(`HTTP ${res.statusCode}`), { status: res.statusCode })));
     socket.on('error', reject);
+    const logs = async (n: number, ms?: number) =>
+      (await messages.until((m) => m.filter(isLogFrame).length >= n, ms, `${n} log frames`)).filter(isLogFrame).slice(0, n);
     socket.on('open', () =>
-      resolve({ socket, messages, closed, send: (d) => socket.send(d), close: () => socket.close() }),
+      resolve({ socket, messages, closed, send: (d) => socket.send(d), close: () => socket.close(), logs }),
     );
   });
 }
 
+/**
+ * A legacy socket on /api/ws… once greeted. The server registers a socket before it sends the
+ * connection frame, so every log committed from then on reaches it, in id order: a test waits
+ * for a commit by waiting for its frame here (pubsub publishes only after the commit).
+ */
+export async function openFeed(url: string, options?: WebSocket.ClientOptions): Promise<LegacyClient> {
+  const client = await openLegacy(url, options);
+  await client.messages.until((m) => m.some((f) => f.type === 'connection'), undefined, 'the connection frame');
+  return client;
+}
+
 export function graphqlWsClient(url: string, connectionParams?: Record<string, unknown>): Client {
-  return createClient({ url, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+  const client = createClient({ url, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+  leave(() => client.dispose());
+  return client;
+}
+
+/** An MQTT client on a broker a test started (a vessel, with the test's own client id). */
+export async function connectMqtt(url: string, options: IClientOptions = {}): Promise<MqttClient> {
+  const client = await mqtt.connectAsync(url, { protocolVersion: 4, ...options });
+  leave(() => client.endAsync(true));
+  return client;
 }
 
 export interface Subscription<T> {

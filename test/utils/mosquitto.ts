@@ -1,12 +1,11 @@
 // A private Mosquitto 2 for tests and the bench that need a broker configured as the project's
 // docker-compose configures it (max_queued_messages 100000): the machine's broker keeps
 // Mosquitto's default of 1000 queued messages per session and silently drops the rest.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { waitForPort } from './ports.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { leave } from './leftovers.js';
+import { freePort, spawnReady, type ServerProcess } from './process.js';
 
 export interface Mosquitto {
   url: string;
@@ -17,16 +16,9 @@ export interface Mosquitto {
   restart(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 export async function startMosquitto(o: { maxQueued?: number } = {}): Promise<Mosquitto & { dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'seano-mosquitto-'));
+  const removeDir = leave(() => rm(dir, { recursive: true, force: true }));
   // Started as root, mosquitto drops to its own user, which must be able to save sessions here.
   await chmod(dir, 0o777);
   const port = await freePort();
@@ -34,19 +26,15 @@ export async function startMosquitto(o: { maxQueued?: number } = {}): Promise<Mo
   await writeFile(
     conf,
     [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
-      `max_queued_messages ${o.maxQueued ?? 100000}`, 'max_inflight_messages 2000', 'log_dest none'].join('\n') + '\n',
+      `max_queued_messages ${o.maxQueued ?? 100000}`, 'max_inflight_messages 2000',
+      // It says "running" once it listens: the start waits for that line.
+      'log_dest stdout', 'log_type error', 'log_type warning', 'log_type information'].join('\n') + '\n',
   );
-  let child: ChildProcess | undefined;
+  let broker: ServerProcess | undefined;
   const start = async () => {
-    child = spawn('mosquitto', ['-c', conf], { stdio: 'ignore' });
-    await waitForPort(port, 'mosquitto');
+    broker = await spawnReady('mosquitto', ['-c', conf], /mosquitto version \S+ running/);
   };
-  const stop = async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((r) => child!.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  };
+  const stop = async () => broker?.stop();
   await start();
   return {
     url: `mqtt://127.0.0.1:${port}`,
@@ -55,7 +43,7 @@ export async function startMosquitto(o: { maxQueued?: number } = {}): Promise<Mo
     restart: start,
     async dispose() {
       await stop();
-      await rm(dir, { recursive: true, force: true });
+      await removeDir();
     },
   };
 }

@@ -1,5 +1,6 @@
 // A TCP proxy a test can cut: stands between the service and PostgreSQL to simulate an outage.
 import { connect, createServer, type Socket } from 'node:net';
+import { leave } from './leftovers.js';
 
 export interface CuttableProxy {
   port: number;
@@ -27,6 +28,10 @@ export async function startProxy(targetHost: string, targetPort: number): Promis
     upstream.pipe(client);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const close = leave(async () => {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
   return {
     port: (server.address() as { port: number }).port,
     cut() {
@@ -36,9 +41,6 @@ export async function startProxy(targetHost: string, targetPort: number): Promis
     restore() {
       open = true;
     },
-    async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((r) => server.close(() => r()));
-    },
+    close,
   };
 }

@@ -4,6 +4,7 @@ import { loadConfig, type Env } from '../../src/config.js';
 import { startApp, type App } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import type { Backend } from './backends.js';
+import { leave } from './leftovers.js';
 
 export interface TestService {
   app: App;
@@ -16,6 +17,7 @@ export interface TestService {
   /** Publishes at QoS 1 and waits for the broker's PUBACK. */
   publish(client: MqttClient, vehicleId: number | string, type: string, payload: string | object | Buffer): Promise<void>;
   gql<T = any>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<{ data?: T; errors?: any[] }>;
+  /** Stops it before its suite ends (it is a leftover too: test/utils/leftovers.ts). */
   stop(): Promise<void>;
 }
 
@@ -26,6 +28,11 @@ export async function startService(backend: Backend, overrides: Env = {}): Promi
   const prefix = loadConfig(env).MQTT_TOPIC_PREFIX;
   const clients: MqttClient[] = [];
   const httpUrl = `http://127.0.0.1:${app.port}`;
+  const stop = leave(async () => {
+    await Promise.all(clients.map((c) => c.endAsync(true)));
+    await app.stop();
+    await cleanup();
+  });
   return {
     app,
     env,
@@ -54,10 +61,6 @@ export async function startService(backend: Backend, overrides: Env = {}): Promi
       });
       return (await res.json()) as { data?: any; errors?: any[] };
     },
-    async stop() {
-      await Promise.all(clients.map((c) => c.endAsync(true)));
-      await app.stop();
-      await cleanup();
-    },
+    stop,
   };
 }
