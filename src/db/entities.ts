@@ -36,7 +36,10 @@ export const RejectedMessageSchema = defineEntity({
   properties: (p) => ({
     id: p.bigint('string').primary(),
     topic: p.text(),
+    /** At most REJECTED_PAYLOAD_BYTES of what arrived; the size and hash are of all of it. */
     payload: p.blob(),
+    payloadSize: p.integer().fieldName('payload_size'),
+    payloadSha256: p.text().fieldName('payload_sha256'),
     reason: p.text(),
     receivedAt: p.datetime().fieldName('received_at'),
   }),

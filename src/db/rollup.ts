@@ -3,6 +3,7 @@
 // `series` over days or months reads these few rows instead of every sample (a vessel at 10 Hz
 // sends 600 per minute). The rollup is written in the same statement as the logs it sums
 // (only the rows actually inserted, so a redelivery is not counted twice), which keeps it exact.
+import { ROLLUP_TYPES } from '../logs/kinds.js';
 
 /**
  * Keys longer than this are not summed: `series` refuses them, and a key of a few kilobytes
@@ -10,20 +11,43 @@
  */
 export const MAX_SERIES_KEY_LENGTH = 64;
 
+// The rollup must never fail a log, and a JSON number can be anything float8 cannot hold or add:
+// two 1.7976931348623157e308 in one minute overflow a float8 sum, and 1e-400 (0 to JavaScript,
+// but kept as sent in jsonb) is out of float8's range. So values are read as numeric (exact,
+// what jsonb holds), aggregated in numeric (sum, min and max never overflow there), and each
+// result goes to float8 through `toFloat8`: clamped to ±DBL_MAX, and flushed to 0 below the
+// smallest normal float8 (2.2e-308), as float64 readers see such values anyway. Adding a batch's
+// sum to the stored one is float8 arithmetic (numeric would round the stored sum to 15 digits),
+// each operand clamped to half of DBL_MAX so that the addition cannot overflow. Ordinary values
+// (between 2.2e-308 and 8.9e307 in magnitude) are untouched: min and max exact, a batch's sum
+// the float8 nearest its exact decimal sum.
+const DBL_MAX = '1.7976931348623157e308';
+const HALF_DBL_MAX = '8.988465674311579e307';
+const DBL_MIN = '2.2250738585072014e-308';
+
+const toFloat8 = (numeric: string) =>
+  `(case when abs(${numeric}) < ${DBL_MIN} then 0 else greatest(least(${numeric}, ${DBL_MAX}), -${DBL_MAX}) end)::float8`;
+const halfClamped = (float8: string) => `greatest(least(${float8}, ${HALF_DBL_MAX}::float8), -${HALF_DBL_MAX}::float8)`;
+
+const rollupTypes = ROLLUP_TYPES.map((t) => `'${t}'`).join(', ');
+
 /**
  * SQL that adds the numeric values of `source` (a relation or CTE with vehicle_id, type,
  * sensor_id, timestamp and data) into log_minute. Raw lines carry no data and add nothing.
  */
 export function rollupSql(source: string): string {
   return `insert into log_minute as m (vehicle_id, type, sensor_id, key, minute, count, sum, min, max)
-    select s.vehicle_id, s.type, coalesce(s.sensor_id, 0), e.key, date_trunc('minute', s.timestamp, 'UTC'),
-           count(*), sum(e.value::float8), min(e.value::float8), max(e.value::float8)
-    from ${source} s cross join lateral jsonb_each(s.data) e
-    where s.type in ('vehicle_log', 'sensor_log') and jsonb_typeof(s.data) = 'object' and jsonb_typeof(e.value) = 'number'
-      and length(e.key) <= ${MAX_SERIES_KEY_LENGTH}
+    select vehicle_id, type, sensor_id, key, minute, count(*), ${toFloat8('sum(v)')}, ${toFloat8('min(v)')}, ${toFloat8('max(v)')}
+    from (
+      select s.vehicle_id, s.type, coalesce(s.sensor_id, 0) as sensor_id, e.key,
+             date_trunc('minute', s.timestamp, 'UTC') as minute, e.value::numeric as v
+      from ${source} s cross join lateral jsonb_each(s.data) e
+      where s.type in (${rollupTypes}) and jsonb_typeof(s.data) = 'object' and jsonb_typeof(e.value) = 'number'
+        and length(e.key) <= ${MAX_SERIES_KEY_LENGTH}
+    ) x
     group by 1, 2, 3, 4, 5
     order by 1, 2, 3, 4, 5 -- rows locked in one order: concurrent writers wait, never deadlock
     on conflict (vehicle_id, type, sensor_id, key, minute) do update
-      set count = m.count + excluded.count, sum = m.sum + excluded.sum,
+      set count = m.count + excluded.count, sum = ${halfClamped('m.sum')} + ${halfClamped('excluded.sum')},
           min = least(m.min, excluded.min), max = greatest(m.max, excluded.max)`;
 }

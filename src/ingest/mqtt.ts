@@ -6,7 +6,10 @@
 // message in flight per connection (one commit per message: the original's ~580 msg/s).
 // So the callback runs at once and the PUBACK it produces is held back here, then sent when the
 // batch commits. `maxInflight` bounds the held messages: past it the callback waits, which stops
-// the connection reading (backpressure reaches the broker). This works the same with Mosquitto
+// the connection reading (backpressure reaches the broker). So does a full spool (SPOOL_MAX_BYTES)
+// while the database is away: the broker keeps the messages instead of the service dropping any.
+// (Held for long, MQTT.js reads no PINGRESP either and reconnects after 1.5 keepalives; the
+// broker then redelivers what was not acknowledged, so nothing is lost that way either.) This works the same with Mosquitto
 // and the embedded aedes broker (MQTT 3.1.1, no shared subscriptions).
 import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
@@ -116,13 +119,17 @@ async function connectSubscriber(o: MqttIngestOptions, clientId: string, filters
       if (packet.qos > 0 && gen === generation && client.connected) {
         sendPacket({ cmd: 'puback', messageId: packet.messageId });
       }
-      waiting.shift()?.();
+      release();
     });
-    if (packet.qos === 0) return callback();
-    intercept.add(packet.messageId!);
-    if (inflight < o.maxInflight) callback();
+    if (packet.qos > 0) intercept.add(packet.messageId!);
+    if (inflight < o.maxInflight && o.writer.accepting) callback();
     else waiting.push(() => callback());
   };
+  // Held callbacks go on while there is room: in memory (maxInflight) and in the spool.
+  const release = () => {
+    while (waiting.length > 0 && inflight < o.maxInflight && o.writer.accepting) waiting.shift()!();
+  };
+  const unlisten = o.writer.onAccepting(release);
 
   let reconnectDelay = RECONNECT_MIN_MS;
   let connectedBefore = false;
@@ -157,6 +164,7 @@ async function connectSubscriber(o: MqttIngestOptions, clientId: string, filters
     },
     async stop() {
       stopping = true;
+      unlisten();
       await o.writer.flush(); // commits what was taken; PUBACKs go out as each batch commits
       await client.endAsync(false);
     },

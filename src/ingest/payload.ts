@@ -6,18 +6,10 @@ import { LOG_KINDS, type LogType } from '../logs/kinds.js';
 import { parseTimestamp } from '../logs/params.js';
 import { MAX_JSON_DEPTH, jsonDepth, unstorableValue } from './json-limits.js';
 import { parseTopic } from './topics.js';
+import type { NewLog } from '../db/log-store.js';
 
-export interface ValidLog {
-  vehicleId: number;
-  type: LogType;
-  timestamp: Date;
-  receivedAt: Date;
-  sensorId: number | null;
-  message: string | null;
-  data: Record<string, unknown> | null;
-  /** Set when the payload carries a timestamp or seq: a redelivery has the same key (see README). */
-  dedupKey: string | null;
-}
+/** What validation makes of a message: the log as the store takes it. */
+export type ValidLog = NewLog;
 
 export type ParsedMessage = { ok: true; log: ValidLog } | { ok: false; reason: string; vehicleId?: number };
 
@@ -48,8 +40,10 @@ export function parseMessage(topic: string, payload: Uint8Array, receivedAt: Dat
   if (text.includes('\u0000')) return reject('payload contains a NUL character (U+0000)');
   const kind = LOG_KINDS[type];
   let body: unknown = text;
+  let jsonText: string | undefined;
   if (kind.payload === 'json') {
-    const json = parseJson(text.replace(/^\uFEFF/, ''));
+    jsonText = text.replace(/^\uFEFF/, '');
+    const json = parseJson(jsonText);
     if (!json.ok) return reject(json.reason);
     body = json.value;
   }
@@ -62,6 +56,7 @@ export function parseMessage(topic: string, payload: Uint8Array, receivedAt: Dat
       vehicleId, type, receivedAt, message, data, sensorId,
       timestamp: parseTimestamp(timestamp) ?? receivedAt,
       dedupKey: timestamp !== undefined || seq !== undefined ? createHash('sha256').update(payload).digest('base64url') : null,
+      json: jsonText !== undefined && data ? jsonSource(jsonText, body, data) : null,
     },
   };
 }
@@ -78,4 +73,11 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; re
   }
   const why = unstorableValue(value);
   return why ? { ok: false, reason: why } : { ok: true, value };
+}
+
+/** Where `data` sits in the payload's text, so that it is stored as sent: the whole of it, or one member. */
+function jsonSource(text: string, body: unknown, data: Record<string, unknown>): ValidLog['json'] {
+  if (body === data) return { text, key: null };
+  const key = Object.entries(body as Record<string, unknown>).find(([, v]) => v === data)?.[0];
+  return key === undefined ? { text: JSON.stringify(data), key: null } : { text, key };
 }

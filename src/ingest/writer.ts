@@ -1,18 +1,20 @@
-// LogWriter: group commit. Messages queue while the previous transaction commits, so a batch
-// forms by itself under load and a lone message waits for nobody. A message's promise settles
-// only after its batch committed (or, while the database is unreachable, after it was appended
-// to the local spool on disk); the MQTT edge sends the PUBACK then.
-import type { MikroORM } from '@mikro-orm/postgresql';
-import type { EntityManager, Knex } from '@mikro-orm/postgresql';
-import { DriverException } from '@mikro-orm/core';
+// LogWriter: group commit. Messages queue while the previous batch commits, so a batch forms by
+// itself under load and a lone message waits for nobody. A message's promise settles only after
+// its batch committed (or, while the database is unreachable, after it was appended to the local
+// spool on disk); the MQTT edge sends the PUBACK then. The SQL is the store's (src/db/log-store.ts).
+//
+// A failed commit is the database's only when the database does not answer a probe; then the
+// batch waits in the spool. Any other failure belongs to the batch: it is split in halves down to
+// the one message that fails, which is kept as rejected with the error's own text, and the rest
+// is stored. The spool replays through the same path, so no message can stop ingest, ever.
 import type { Logger } from 'pino';
-import type { LogEvent } from '../logs/event.js';
+import type { CommitOptions, LogStore } from '../db/log-store.js';
+import { toLogEvent } from '../logs/event.js';
 import type { LogPubSub } from '../pubsub/index.js';
 import type { ValidLog } from './payload.js';
 import type { IngestCounters } from './counters.js';
 import { topicType } from './topics.js';
 import type { Spool, SpooledMessage } from './spool.js';
-import { rollupSql } from '../db/rollup.js';
 
 /** A message as received, with its verdict: a valid log to store, or a reason to keep it as rejected. */
 export type WriteItem = { topic: string; payload: Uint8Array; receivedAt: Date } & (
@@ -23,10 +25,11 @@ export type WriteItem = { topic: string; payload: Uint8Array; receivedAt: Date }
 interface Pending {
   item: WriteItem;
   done: () => void;
+  settled?: boolean;
 }
 
 export interface LogWriterOptions {
-  orm: MikroORM;
+  store: LogStore;
   pubsub: LogPubSub;
   counters: IngestCounters;
   logger: Logger;
@@ -37,24 +40,32 @@ export interface LogWriterOptions {
   reparse: (m: SpooledMessage) => WriteItem;
 }
 
-// Any constant works; every writer (in every instance) takes this lock for its commit.
-const ID_LOCK = 7_261_001;
-const RETRY_MIN_MS = 100;
-const RETRY_MAX_MS = 5_000;
-const REFUSED = 'database refused it';
+type Attempt = { ok: true } | { ok: false; down: boolean; error: unknown };
+
 const PROBE_MS = 1_000;
+/** Tries of a batch after a failure the store calls transient (a deadlock, a dropped connection). */
+const TRANSIENT_RETRIES = 2;
+const RETRY_MS = 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class LogWriter {
   private queue: Pending[] = [];
   private committing = 0;
   private draining: Promise<void> | undefined;
-  /** False from the first failed commit until the database answers again; /readyz reads it. */
+  /** False from a failed commit with the database silent until it answers again; /readyz reads it. */
   databaseUp = true;
   private probe: NodeJS.Timeout | undefined;
+  private probing = false;
+  private stopped = false;
+  /** Ends the drain's wait for the database (it holds messages the spool cannot take). */
+  private wake: (() => void) | undefined;
+  private parkedWaiters: (() => void)[] = [];
+  private spoolFull = false;
+  private readonly acceptingListeners = new Set<() => void>();
 
   constructor(private readonly options: LogWriterOptions) {}
 
-  /** Resolves once the item is committed (stored, found to be a duplicate, or kept as rejected). */
+  /** Resolves once the item is committed (stored, found to be a duplicate, or kept as rejected) or spooled. */
   write(item: WriteItem): Promise<void> {
     return new Promise((done) => {
       this.queue.push({ item, done });
@@ -67,14 +78,27 @@ export class LogWriter {
     return this.queue.length + this.committing + (this.options.spool?.size ?? 0);
   }
 
-  /** Waits until everything written so far is committed (or spooled, while the database is down). */
+  /** False while the spool is full: the edge stops reading until it drains (the broker keeps the rest). */
+  get accepting(): boolean {
+    return !this.spoolFull;
+  }
+
+  /** Called whenever `accepting` turns true again; returns the unsubscribe. */
+  onAccepting(listener: () => void): () => void {
+    this.acceptingListeners.add(listener);
+    return () => this.acceptingListeners.delete(listener);
+  }
+
+  /** Waits until everything written so far is committed or spooled, or held until the database answers. */
   async flush(): Promise<void> {
-    while (this.draining) await this.draining;
+    while (this.draining && !this.wake) await Promise.race([this.draining, new Promise<void>((r) => this.parkedWaiters.push(r))]);
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.probe);
     this.probe = undefined;
+    this.wake?.();
   }
 
   /** Starts committing if there is work (queued, or left in the spool by an earlier run). */
@@ -83,59 +107,163 @@ export class LogWriter {
   }
 
   private kick(): void {
-    this.draining ??= this.drain().finally(() => (this.draining = undefined));
+    this.draining ??= this.drain()
+      .catch((err: unknown) => {
+        // The spool's disk failed under us: messages stay queued, unacknowledged; try again later.
+        this.options.logger.error({ err }, 'ingest paused after an unexpected failure; retrying');
+        setTimeout(() => this.kick(), PROBE_MS * 5).unref();
+      })
+      .finally(() => {
+        this.draining = undefined;
+        for (const r of this.parkedWaiters.splice(0)) r();
+      });
   }
 
   private async drain(): Promise<void> {
     const { spool, maxBatch } = this.options;
-    for (;;) {
-      // The spool holds older messages than the queue: commit it first once the database is back.
-      if (spool && spool.size > 0 && this.databaseUp) {
-        await this.commitSpoolFile(spool);
+    while (!this.stopped) {
+      this.checkRoom();
+      if (!this.databaseUp) {
+        if (this.queue.length === 0) return; // the probe starts again once the database answers
+        if (!(await this.toSpool())) await this.untilDatabase();
+        continue;
+      }
+      // The spool holds older messages than the queue: commit it first.
+      if (spool && spool.size > 0) {
+        await this.replayOldest(spool);
         continue;
       }
       if (this.queue.length === 0) return;
       const batch = this.queue.splice(0, maxBatch);
       this.committing = batch.length;
-      if (spool && !this.databaseUp) await this.toSpool(spool, batch);
-      else if (!(await this.commitWithRetry(batch))) await this.toSpool(spool!, batch);
+      const committed = await this.settle(batch);
       this.committing = 0;
+      if (!committed) this.queue.unshift(...batch.filter((p) => !p.settled));
+    }
+  }
+
+  /** Moves queued messages into the spool and settles them; false when it could take none. */
+  private async toSpool(): Promise<boolean> {
+    const { spool, maxBatch, logger } = this.options;
+    if (!spool || this.spoolFull) return false;
+    const batch = this.queue.splice(0, maxBatch);
+    this.committing = batch.length;
+    const taken = await spool.append(batch.map((p) => p.item)).catch((err: unknown) => {
+      logger.error({ err }, 'spool append failed; holding messages in memory');
+      return 0;
+    });
+    this.committing = 0;
+    for (const p of batch.slice(0, taken)) this.finish(p);
+    this.queue.unshift(...batch.slice(taken));
+    if (taken < batch.length) {
+      this.spoolFull = true;
+      logger.warn({ bytes: spool.bytes, max: spool.maxBytes }, 'spool full (SPOOL_MAX_BYTES); not reading from the broker until it drains');
+    }
+    return taken > 0;
+  }
+
+  /** Commits the oldest spool file; a file cut short by another outage keeps only what is left. */
+  private async replayOldest(spool: Spool): Promise<void> {
+    const oldest = await spool.oldest();
+    if (!oldest) return;
+    const pending: Pending[] = oldest.messages.map((m) => ({ item: this.options.reparse(m), done: () => {} }));
+    for (let i = 0; i < pending.length; i += this.options.maxBatch) {
+      if (!(await this.settle(pending.slice(i, i + this.options.maxBatch)))) {
+        return spool.keep(oldest.file, oldest.messages.filter((_, j) => !pending[j]!.settled));
+      }
+    }
+    await spool.done(oldest.file);
+  }
+
+  /**
+   * Reading resumes once the database is back and the spool is down to half its cap: committed
+   * files make room, and the half keeps reading from flapping on and off at the cap.
+   */
+  private checkRoom(): void {
+    const { spool } = this.options;
+    if (!this.spoolFull || !this.databaseUp || (spool && spool.bytes > spool.maxBytes / 2)) return;
+    this.spoolFull = false;
+    this.options.logger.info({ bytes: spool?.bytes }, 'spool has room again; reading from the broker');
+    for (const listener of this.acceptingListeners) listener();
+  }
+
+  /** Commits `batch`, isolating any failure to the one message causing it. False: the database is away. */
+  private async settle(batch: Pending[]): Promise<boolean> {
+    const attempt = await this.attempt(batch);
+    if (attempt.ok || attempt.down) return attempt.ok;
+    if (batch.length === 1) return this.isolate(batch[0]!);
+    const half = Math.ceil(batch.length / 2); // the first half first: ids commit in order
+    return (await this.settle(batch.slice(0, half))) && (await this.settle(batch.slice(half)));
+  }
+
+  /** One commit, tried again after a transient failure; a failure with the database silent marks it down. */
+  private async attempt(batch: Pending[], options?: CommitOptions): Promise<Attempt> {
+    const { store } = this.options;
+    for (let retry = 0; ; retry++) {
+      try {
+        await this.commit(batch, options);
+        return { ok: true };
+      } catch (error) {
+        if (!(await store.reachable())) {
+          this.markDown(error, batch.length);
+          return { ok: false, down: true, error };
+        }
+        if (retry >= TRANSIENT_RETRIES || !store.explain(error).transient) return { ok: false, down: false, error };
+        await sleep(RETRY_MS * 2 ** retry);
+      }
     }
   }
 
   /**
-   * Commits a batch. Returns false on a connection failure when a spool can take the batch;
-   * without a spool it retries with backoff until the database answers.
+   * A message that fails alone: a log is tried once without its rollup (which must never cost a
+   * log), then kept as rejected with the error's own text. False: the database went away.
    */
-  private async commitWithRetry(batch: Pending[]): Promise<boolean> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await this.commit(batch);
-        this.databaseUp = true;
-        return true;
-      } catch (error) {
-        if (isDataError(error) && batch.length > 1) {
-          // One bad row must not hold back its neighbours: commit them one by one.
-          for (const one of batch) if (!(await this.commitWithRetry([one]))) return false;
-          return true;
-        }
-        if (isDataError(error)) {
-          const only = batch[0]!;
-          if (only.item.kind === 'rejected' && only.item.reason.startsWith(REFUSED)) {
-            // Even the rejected-row form was refused: nothing left to store, say so loudly.
-            this.options.logger.error({ err: error, topic: only.item.topic }, 'message could not be stored in any form');
-            this.options.counters.count('rejected', topicType(only.item.topic));
-            only.done();
-            return true;
-          }
-          only.item = toRejected(only.item, `${REFUSED}: ${(error as Error).message.slice(0, 200)}`);
-          continue;
-        }
-        this.markDown(error, batch.length);
-        if (this.options.spool) return false;
-        await new Promise((r) => setTimeout(r, Math.min(RETRY_MAX_MS, RETRY_MIN_MS * 2 ** attempt)));
-      }
+  private async isolate(p: Pending): Promise<boolean> {
+    const { logger, store, counters } = this.options;
+    if (p.item.kind === 'log') {
+      const bare = await this.attempt([p], { rollup: false });
+      if (bare.ok) logger.error({ topic: p.item.topic }, 'log stored without its per-minute rollup, which failed');
+      if (bare.ok || bare.down) return bare.ok;
+      const { topic, payload, receivedAt } = p.item;
+      p.item = { topic, payload, receivedAt, kind: 'rejected', reason: `not stored: ${store.explain(bare.error).reason}` };
     }
+    const kept = await this.attempt([p]);
+    if (kept.ok || kept.down) return kept.ok;
+    logger.error({ err: kept.error, topic: p.item.topic }, 'message could not be stored in any form');
+    counters.count('rejected', topicType(p.item.topic));
+    this.finish(p);
+    return true;
+  }
+
+  private async commit(batch: Pending[], options?: CommitOptions): Promise<void> {
+    const logs = batch.flatMap((p) => (p.item.kind === 'log' ? [p.item.log] : []));
+    const rejected = batch.flatMap((p) => (p.item.kind === 'rejected' ? [p.item] : []));
+    const started = performance.now();
+    const ids = await this.options.store.commit({ logs, rejected }, options);
+    try {
+      this.report(logs, ids, rejected, batch.length, started);
+    } catch (err) {
+      // Committed is committed: a failure past this point must not make the batch be tried again.
+      this.options.logger.error({ err }, 'counting or publishing a committed batch failed');
+    }
+    for (const p of batch) this.finish(p);
+  }
+
+  private report(logs: ValidLog[], ids: (string | null)[], rejected: WriteItem[], size: number, started: number): void {
+    const { counters, pubsub } = this.options;
+    const events = logs.flatMap((log, i) => (ids[i] ? [toLogEvent({ ...log, id: ids[i] })] : []));
+    for (const e of events) counters.count('stored', e.type);
+    for (const [i, log] of logs.entries()) if (!ids[i]) counters.count('duplicate', log.type);
+    for (const r of rejected) counters.count('rejected', topicType(r.topic));
+    counters.onCommit(size, (performance.now() - started) / 1000);
+    const now = Date.now();
+    for (const e of events) counters.onStored((now - Date.parse(e.receivedAt)) / 1000);
+    for (const event of events) pubsub.publish('log', event);
+  }
+
+  private finish(p: Pending): void {
+    p.settled = true;
+    p.done();
   }
 
   private markDown(error: unknown, batchSize: number): void {
@@ -143,176 +271,29 @@ export class LogWriter {
       this.options.logger.error({ err: error, backlog: this.queue.length + batchSize }, 'database unreachable; holding messages');
     }
     this.databaseUp = false;
-    if (this.options.spool && !this.probe) {
-      // Find out when it is back, also when no message arrives to try it.
-      this.probe = setInterval(() => void this.tryDatabase(), PROBE_MS);
-      this.probe.unref();
-    }
+    // Find out when it is back, also when no message arrives to try it.
+    this.probe ??= setInterval(() => void this.tryDatabase(), PROBE_MS).unref();
   }
 
   private async tryDatabase(): Promise<void> {
-    try {
-      await this.options.orm.em.fork().getConnection().execute('select 1');
-    } catch {
-      return;
-    }
-    this.stop();
+    if (this.probing) return;
+    this.probing = true;
+    const up = await this.options.store.reachable().finally(() => (this.probing = false));
+    if (!up || this.stopped) return;
+    clearInterval(this.probe);
+    this.probe = undefined;
     this.databaseUp = true;
     this.options.logger.info({ spooled: this.options.spool?.size ?? 0 }, 'database reachable again');
+    this.wake?.();
     this.kick();
   }
 
-  /** Appends to the spool (fsync) and settles the batch: it is safe on disk, so it may be acknowledged. */
-  private async toSpool(spool: Spool, batch: Pending[]): Promise<void> {
-    try {
-      await spool.append(batch.map((p) => ({ topic: p.item.topic, payload: p.item.payload, receivedAt: p.item.receivedAt })));
-      for (const p of batch) p.done();
-    } catch (err) {
-      // Disk refused too: keep them in memory, unacknowledged, and try again shortly.
-      this.options.logger.error({ err }, 'spool append failed; holding messages in memory');
-      this.queue.unshift(...batch);
-      await new Promise((r) => setTimeout(r, RETRY_MAX_MS));
-    }
-  }
-
-  /** Commits the oldest spool file and removes it; stops early if the database goes away again. */
-  private async commitSpoolFile(spool: Spool): Promise<void> {
-    const oldest = await spool.oldest();
-    if (!oldest) return;
-    const items = oldest.messages.map((m) => this.options.reparse(m));
-    for (let i = 0; i < items.length; i += this.options.maxBatch) {
-      const batch = items.slice(i, i + this.options.maxBatch).map((item) => ({ item, done: () => {} }));
-      // A file cut short is replayed whole next time; redeliveries are recognised (dedup key).
-      if (!(await this.commitWithRetry(batch))) return;
-    }
-    await spool.done(oldest.file, oldest.messages.length);
-  }
-
-  private async commit(batch: Pending[]): Promise<void> {
-    const logs = batch.flatMap((p) => (p.item.kind === 'log' ? [p.item.log] : []));
-    const rejected = batch.flatMap((p) => (p.item.kind === 'rejected' ? [p.item] : []));
-    const em = this.options.orm.em.fork();
-    const started = performance.now();
-    const { inserted, duplicates } = await em.transactional(async (tx) => {
-      const ids = await allocateIds(tx, logs.length);
-      const storedIds = logs.length ? await insertLogs(tx, logs, ids) : new Set<string>();
-      if (rejected.length) await insertRejected(tx, rejected);
-      return {
-        inserted: logs.flatMap((log, i) => (storedIds.has(ids[i]!) ? [toEvent(ids[i]!, log)] : [])),
-        duplicates: logs.filter((_, i) => !storedIds.has(ids[i]!)),
-      };
+  /** Holds the drain (and what it could not spool, unacknowledged) until the database answers. */
+  private async untilDatabase(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      for (const r of this.parkedWaiters.splice(0)) r();
     });
-    const { counters, pubsub } = this.options;
-    for (const e of inserted) counters.count('stored', e.type);
-    for (const d of duplicates) counters.count('duplicate', d.type);
-    for (const r of rejected) counters.count('rejected', topicType(r.topic));
-    counters.onCommit(batch.length, (performance.now() - started) / 1000);
-    const now = Date.now();
-    for (const e of inserted) counters.onStored((now - Date.parse(e.receivedAt)) / 1000);
-    for (const event of inserted) pubsub.publish('log', event);
-    for (const p of batch) p.done();
+    this.wake = undefined;
   }
-}
-
-/**
- * Runs SQL in the batch's transaction with real bind parameters. MikroORM's `execute` inlines
- * parameters into the SQL text, escaping a batch's multi-megabyte JSON character by character
- * (seconds of CPU and GC for large payloads); knex's raw sends them to PostgreSQL separately.
- */
-async function sql<R>(tx: EntityManager, text: string, params: unknown[]): Promise<R[]> {
-  const trx = tx.getTransactionContext<Knex.Transaction>() ?? tx.getKnex();
-  const result = (await trx.raw(text, params as Knex.RawBinding[])) as { rows: R[] };
-  return result.rows;
-}
-
-/** Ids for this batch, taken under a transaction-scoped lock so that ids commit in order. */
-async function allocateIds(tx: EntityManager, count: number): Promise<string[]> {
-  if (count === 0) return [];
-  await sql(tx, 'select pg_advisory_xact_lock(?)', [ID_LOCK]);
-  const [row] = await sql<{ last: string }>(
-    tx,
-    `select setval('log_id_seq', nextval('log_id_seq') + ? - 1)::text as last`,
-    [count],
-  );
-  const last = BigInt(row!.last);
-  return Array.from({ length: count }, (_, i) => String(last - BigInt(count - 1 - i)));
-}
-
-/**
- * One statement: registers/touches the vehicles, inserts the logs and adds the stored ones' numbers
- * to the per-minute rollup (src/db/rollup.ts); returns the ids stored.
- */
-async function insertLogs(tx: EntityManager, logs: ValidLog[], ids: string[]): Promise<Set<string>> {
-  const rows = logs.map((l, i) => ({
-    id: ids[i],
-    vehicle_id: l.vehicleId,
-    type: l.type,
-    timestamp: l.timestamp.toISOString(),
-    received_at: l.receivedAt.toISOString(),
-    sensor_id: l.sensorId,
-    message: l.message,
-    data: l.data,
-    dedup_key: l.dedupKey,
-  }));
-  const result = await sql<{ id: string }>(
-    tx,
-    `with r as (
-       select * from jsonb_to_recordset(?::jsonb) as r(id bigint, vehicle_id int, type text,
-         timestamp timestamptz, received_at timestamptz, sensor_id int, message text, data jsonb, dedup_key text)
-     ), v as (
-       insert into vehicle (id, first_seen_at, last_seen_at)
-       select vehicle_id, min(received_at), max(received_at) from r group by vehicle_id
-       on conflict (id) do update set last_seen_at = greatest(vehicle.last_seen_at, excluded.last_seen_at)
-     ), stored as (
-       insert into log (id, vehicle_id, type, timestamp, received_at, sensor_id, message, data, dedup_key)
-       select id, vehicle_id, type, timestamp, received_at, sensor_id, message, data, dedup_key from r order by id
-       on conflict (vehicle_id, type, dedup_key) where dedup_key is not null do nothing
-       returning id, vehicle_id, type, timestamp, sensor_id, data
-     ), rollup as (
-       ${rollupSql('stored')}
-     )
-     select id::text as id from stored`,
-    [JSON.stringify(rows)],
-  );
-  return new Set(result.map((r) => r.id));
-}
-
-async function insertRejected(tx: EntityManager, items: Extract<WriteItem, { kind: 'rejected' }>[]): Promise<void> {
-  const rows = items.map((r) => ({
-    topic: r.topic,
-    payload: Buffer.from(r.payload).toString('base64'),
-    reason: r.reason,
-    received_at: r.receivedAt.toISOString(),
-  }));
-  await sql(
-    tx,
-    `insert into rejected_message (topic, payload, reason, received_at)
-     select topic, decode(payload, 'base64'), reason, received_at
-     from jsonb_to_recordset(?::jsonb) as r(topic text, payload text, reason text, received_at timestamptz)`,
-    [JSON.stringify(rows)],
-  );
-}
-
-function toEvent(id: string, log: ValidLog): LogEvent {
-  return {
-    id,
-    vehicleId: log.vehicleId,
-    type: log.type,
-    timestamp: log.timestamp.toISOString(),
-    receivedAt: log.receivedAt.toISOString(),
-    sensorId: log.sensorId,
-    message: log.message,
-    data: log.data,
-  };
-}
-
-function toRejected(item: WriteItem, reason: string): WriteItem {
-  // The topic is the one field of a rejected row that could itself be refused (U+0000).
-  return { topic: item.topic.replace(/\u0000/g, ''), payload: item.payload, receivedAt: item.receivedAt, kind: 'rejected', reason };
-}
-
-/** SQLSTATE class 22 (data exception) or 23 (integrity): retrying the same rows cannot help. */
-function isDataError(error: unknown): boolean {
-  const code = error instanceof DriverException ? (error.code ?? error.sqlState) : (error as { code?: string })?.code;
-  return typeof code === 'string' && /^2[23]/.test(code);
 }
