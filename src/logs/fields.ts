@@ -73,3 +73,10 @@ export const SERIES_FIELDS: Readonly<Record<string, string>> = Object.fromEntrie
 export const EXPORT_COLUMNS: readonly string[] = TELEMETRY_FIELDS.filter((f) => f.exportColumn)
   .sort((a, b) => a.exportColumn! - b.exportColumn!)
   .map((f) => f.key);
+
+/** The published key of a telemetry field, by its GraphQL name; an unknown name throws at load. */
+export function telemetryKey(name: string): string {
+  const field = TELEMETRY_FIELDS.find((f) => f.name === name);
+  if (!field) throw new Error(`no telemetry field named ${name}`);
+  return field.key;
+}
