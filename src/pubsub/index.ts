@@ -2,10 +2,13 @@
 import { createPubSub, type PubSub } from 'graphql-yoga';
 import type { PubSubEventTarget } from '@graphql-yoga/subscription';
 import type { LogEvent } from '../logs/event.js';
+import type { AlertEvent } from '../alerts/event.js';
 
 export type PubSubTopics = {
   /** Every stored log, in id order. Consumers filter by vehicle and type themselves. */
   log: [event: LogEvent];
+  /** Every stored change of an alert episode (src/alerts/), published by the instance that stored it. */
+  alert: [event: AlertEvent];
 };
 
 export type LogPubSub = PubSub<PubSubTopics>;
