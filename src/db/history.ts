@@ -1,17 +1,12 @@
 // Analyst reads computed in PostgreSQL, next to the data: time-bucketed series and a
 // shape-keeping downsampled track. Only aggregates or the kept points leave the database.
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { localDayBuckets } from './local-days.js';
+import { telemetryKey } from '../logs/fields.js';
+import { SENSOR_TYPE, TELEMETRY_TYPE } from '../logs/kinds.js';
 
-/** vehicle_log fields a series can be drawn for (GraphQL name → key in the telemetry object). */
-export const VEHICLE_SERIES_FIELDS: Record<string, string> = {
-  speed: 'speed',
-  batteryVoltage: 'battery_voltage',
-  batteryCurrent: 'battery_current',
-  rssi: 'rssi',
-  heading: 'heading',
-  latitude: 'latitude',
-  longitude: 'longitude',
-};
+// TrackPoint's fields are named as the telemetry's: their keys come from the one field list.
+const [LATITUDE, LONGITUDE, HEADING] = ['latitude', 'longitude', 'heading'].map(telemetryKey);
 
 export interface SeriesBucket {
   start: Date;
@@ -31,12 +26,14 @@ export interface TrackPoint {
 
 export interface SeriesRequest {
   vehicleId: number;
-  /** A key of the vehicle_log object, or (with sensorId) of that sensor's `data`. */
+  /** A key of the telemetry object, or (with sensorId) of that sensor's `data`. */
   key: string;
   sensorId?: number;
   from: Date;
   to: Date;
   buckets: number;
+  /** IANA zone: buckets of a day or longer start at its local midnight. */
+  timeZone?: string;
 }
 
 export class HistoryQueries {
@@ -53,7 +50,9 @@ export class HistoryQueries {
    */
   async series(r: SeriesRequest): Promise<SeriesBucket[]> {
     const [fromMs, toMs] = [r.from.getTime(), r.to.getTime()];
-    const exact = (toMs - fromMs) / r.buckets < MINUTE;
+    // With a time zone, buckets of a day or more are local days (src/db/local-days.ts).
+    const days = r.timeZone === undefined ? undefined : localDayBuckets(fromMs, toMs, r.buckets, r.timeZone);
+    const exact = days ? !days.wholeMinutes : (toMs - fromMs) / r.buckets < MINUTE;
     const start = exact ? fromMs : Math.floor(fromMs / MINUTE) * MINUTE;
     const width = exact ? (toMs - fromMs) / r.buckets : Math.ceil((toMs - start) / r.buckets / MINUTE) * MINUTE;
     // [wholeFrom, wholeTo) is read from the rollup, the rest of [from, to) from the raw rows;
@@ -61,10 +60,10 @@ export class HistoryQueries {
     const wholeFrom = exact ? toMs : Math.ceil(fromMs / MINUTE) * MINUTE;
     const wholeTo = exact ? toMs : Math.floor(toMs / MINUTE) * MINUTE;
     const iso = (ms: number) => new Date(ms).toISOString();
-    const type = r.sensorId === undefined ? 'vehicle_log' : 'sensor_log';
+    const type = r.sensorId === undefined ? TELEMETRY_TYPE : SENSOR_TYPE;
     const rows = await this.orm.em.fork().getConnection().execute<{ bucket: number; avg: number; min: number; max: number; count: string }[]>(
       // least(): a value just before `to` must not round into a bucket past the last.
-      `select least(floor(extract(epoch from (t - ?::timestamptz)) * 1000 / ?)::int, ? - 1) as bucket,
+      `select ${days ? 'width_bucket(t, ?::timestamptz[]) - 1' : 'least(floor(extract(epoch from (t - ?::timestamptz)) * 1000 / ?)::int, ? - 1)'} as bucket,
               sum(s) / sum(n)::float8 as avg, min(lo) as min, max(hi) as max, sum(n) as count
        from (
          select minute as t, count as n, sum as s, min as lo, max as hi from log_minute
@@ -77,12 +76,12 @@ export class HistoryQueries {
              and jsonb_typeof(data->?) = 'number') edges
        ) v
        group by 1 order by 1`,
-      [iso(start), width, r.buckets,
+      [...(days ? [`{${days.starts.map(iso).join(',')}}`] : [iso(start), width, r.buckets]),
         r.vehicleId, type, r.sensorId ?? 0, r.key, iso(wholeFrom), iso(wholeTo),
         r.key, r.vehicleId, type, r.sensorId ?? null, r.sensorId ?? null, iso(fromMs), iso(wholeFrom), iso(wholeTo), iso(toMs), r.key],
     );
     return rows.map((b) => ({
-      start: new Date(start + b.bucket * width),
+      start: new Date(days ? days.starts[b.bucket]! : start + b.bucket * width),
       avg: Number(b.avg),
       min: Number(b.min),
       max: Number(b.max),
@@ -100,13 +99,13 @@ export class HistoryQueries {
     const slices = Math.max(1, maxPoints - 2 - turns);
     const rows = await this.orm.em.fork().getConnection().execute<{ id: string; timestamp: Date; lat: number; lon: number; hdg: number | null }[]>(
       `with p as (
-         select id, timestamp, (data->>'latitude')::float8 as lat, (data->>'longitude')::float8 as lon,
-                case when jsonb_typeof(data->'heading') = 'number' then (data->>'heading')::float8 end as hdg,
+         select id, timestamp, (data->>?)::float8 as lat, (data->>?)::float8 as lon,
+                case when jsonb_typeof(data->?) = 'number' then (data->>?)::float8 end as hdg,
                 row_number() over w as rn, count(*) over () as total, ntile(?) over w as slice
          from log
-         where vehicle_id = ? and type = 'vehicle_log'
+         where vehicle_id = ? and type = ?
            and (?::timestamptz is null or timestamp >= ?::timestamptz) and (?::timestamptz is null or timestamp < ?::timestamptz)
-           and jsonb_typeof(data->'latitude') = 'number' and jsonb_typeof(data->'longitude') = 'number'
+           and jsonb_typeof(data->?) = 'number' and jsonb_typeof(data->?) = 'number'
          window w as (order by timestamp, id)
        ), t as (
          select id, rn, total, slice,
@@ -118,8 +117,9 @@ export class HistoryQueries {
          union select id from (select distinct on (slice) id from t order by slice, rn) firsts
        )
        select p.id::text as id, p.timestamp, p.lat, p.lon, p.hdg from p join keep using (id) order by p.timestamp, p.id`,
-      [slices, vehicleId, from?.toISOString() ?? null, from?.toISOString() ?? null, to?.toISOString() ?? null, to?.toISOString() ?? null,
-        maxPoints, turns],
+      [LATITUDE, LONGITUDE, HEADING, HEADING, slices, vehicleId, TELEMETRY_TYPE,
+        from?.toISOString() ?? null, from?.toISOString() ?? null, to?.toISOString() ?? null, to?.toISOString() ?? null,
+        LATITUDE, LONGITUDE, maxPoints, turns],
     );
     return rows.map((p) => ({
       id: p.id,

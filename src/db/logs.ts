@@ -2,8 +2,9 @@
 // live path publishes, so queries, replay and live delivery share one mapping to the edges.
 import type { QBFilterQuery } from '@mikro-orm/postgresql';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import type { LogEvent } from '../logs/event.js';
-import type { LogType } from '../logs/kinds.js';
+import { allows } from '../auth/tokens.js';
+import { toLogEvent, type LogEvent } from '../logs/event.js';
+import { TELEMETRY_TYPE, type LogType } from '../logs/kinds.js';
 import { LogSchema, VehicleSchema, type Log, type Vehicle } from './entities.js';
 
 export interface LogQueryFilter {
@@ -36,23 +37,13 @@ interface LogRow {
   data: Record<string, unknown> | null;
 }
 
-function rowToLogEvent(r: LogRow): LogEvent {
-  return {
-    id: String(r.id),
-    vehicleId: r.vehicle_id,
-    type: r.type as LogType,
-    timestamp: new Date(r.timestamp).toISOString(),
-    receivedAt: new Date(r.received_at).toISOString(),
-    sensorId: r.sensor_id ?? null,
-    message: r.message ?? null,
-    data: r.data ?? null,
-  };
-}
+const rowToLogEvent = (r: LogRow): LogEvent =>
+  toLogEvent({ id: r.id, vehicleId: r.vehicle_id, type: r.type as LogType, timestamp: r.timestamp, receivedAt: r.received_at, sensorId: r.sensor_id, message: r.message, data: r.data });
 
 function where(f: LogQueryFilter, idRange: { $gt?: string; $lt?: string }): QBFilterQuery<Log> {
   const q: Record<string, unknown> = {};
-  if (f.vehicleId !== undefined) q.vehicleId = f.vehicleId;
-  if (f.scope !== undefined) q.vehicleId = f.vehicleId !== undefined ? (f.scope.includes(f.vehicleId) ? f.vehicleId : { $in: [] }) : { $in: [...f.scope] };
+  if (f.vehicleId !== undefined) q.vehicleId = allows(f.scope, f.vehicleId) ? f.vehicleId : { $in: [] };
+  else if (f.scope !== undefined) q.vehicleId = { $in: [...f.scope] };
   if (f.types?.length) q.type = { $in: f.types };
   if (f.sensorId !== undefined) q.sensorId = f.sensorId;
   if (f.from || f.to) q.timestamp = { ...(f.from && { $gte: f.from }), ...(f.to && { $lt: f.to }) };
@@ -106,20 +97,16 @@ export class LogQueries {
        from vehicle v
        left join lateral (
          select id, timestamp, received_at, data from log
-         where vehicle_id = v.id and type = 'vehicle_log' order by id desc limit 1
+         where vehicle_id = v.id and type = ? order by id desc limit 1
        ) l on true
        order by v.id`,
+      [TELEMETRY_TYPE],
     );
     return rows.map((r) => ({
       vehicleId: r.vid,
       lastSeenAt: new Date(r.last_seen_at),
       latestTelemetry:
-        r.id === null
-          ? null
-          : {
-              id: r.id, vehicleId: r.vid, type: 'vehicle_log', sensorId: null, message: null, data: r.data,
-              timestamp: new Date(r.timestamp).toISOString(), receivedAt: new Date(r.received_at).toISOString(),
-            },
+        r.id === null ? null : toLogEvent({ id: r.id, vehicleId: r.vid, type: TELEMETRY_TYPE, timestamp: r.timestamp, receivedAt: r.received_at, data: r.data }),
     }));
   }
 }

@@ -3,11 +3,19 @@ import type { HistoryQueries } from '../db/history.js';
 import type { LogHub } from '../live/hub.js';
 import type { FleetState } from '../live/fleet.js';
 import type { ConnectionRegistry, StatsSnapshot } from '../stats.js';
+import type { ResponseBudget } from './plugins/response-budget.js';
+import type { AlertRepository } from '../db/alerts.js';
+import type { FleetHistoryQueries } from '../db/fleet-history.js';
+import type { AlertSource } from '../alerts/feed.js';
 
 /** What every resolver gets: read access, the live hub, stats, and who is asking. */
 export interface GraphQLContext {
   queries: LogQueries;
   history: HistoryQueries;
+  /** Alert episodes stored (Query.alerts) and their changes as they happen (Subscription.alerts). */
+  alerts: { repository: AlertRepository; feed: AlertSource };
+  /** fleet(at), gaps, missions and replay's reads. */
+  fleetHistory: FleetHistoryQueries;
   hub: LogHub;
   fleet: FleetState;
   stats: () => StatsSnapshot;
@@ -23,4 +31,6 @@ export interface GraphQLContext {
   transport: 'http' | 'ws';
   /** Live events a subscriber may fall behind before it is dropped. */
   subscriberCapacity: number;
+  /** Set per query or mutation by the response-budget plugin; large fields charge their size to it. */
+  responseBudget?: ResponseBudget;
 }

@@ -2,6 +2,7 @@
 // from the live stream (so also across instances with Redis), seeded from the database at start.
 // Operators ask this constantly; answering from memory means no scan per question.
 import type { LogEvent } from '../logs/event.js';
+import { TELEMETRY_TYPE } from '../logs/kinds.js';
 import type { LogHub } from './hub.js';
 
 export type VehicleStatus = 'ONLINE' | 'OFFLINE';
@@ -60,7 +61,7 @@ export class FleetState {
       this.vehicles.set(e.vehicleId, v);
     }
     if (seen > v.lastSeenAt) v.lastSeenAt = seen;
-    if (e.type === 'vehicle_log' && (!v.latestTelemetry || BigInt(e.id) > BigInt(v.latestTelemetry.id))) v.latestTelemetry = e;
+    if (e.type === TELEMETRY_TYPE && (!v.latestTelemetry || BigInt(e.id) > BigInt(v.latestTelemetry.id))) v.latestTelemetry = e;
     const status = this.statusAt(v.lastSeenAt, Date.now());
     if (status !== v.status) this.change(v, status);
   }

@@ -15,8 +15,8 @@ export interface TelemetryField {
   kind: FieldKind;
   /** Payload validation beyond the kind (a range, a length). */
   schema?: z.ZodType;
-  /** A `series` can be drawn for it (numbers only). */
-  series?: boolean;
+  /** A `series` can be drawn for it (numbers only), listed at this position (1 = first). */
+  series?: number;
   /** The export gives it a column of its own, for spreadsheets, at this position (1 = first). */
   exportColumn?: number;
 }
@@ -25,17 +25,17 @@ const finite = z.number().finite();
 const short = z.string().max(64);
 
 export const TELEMETRY_FIELDS: readonly TelemetryField[] = [
-  { key: 'battery_voltage', name: 'batteryVoltage', kind: 'Float', series: true, exportColumn: 1 },
-  { key: 'battery_current', name: 'batteryCurrent', kind: 'Float', series: true },
-  { key: 'rssi', name: 'rssi', kind: 'Int', schema: z.int32(), series: true },
+  { key: 'battery_voltage', name: 'batteryVoltage', kind: 'Float', series: 2, exportColumn: 1 },
+  { key: 'battery_current', name: 'batteryCurrent', kind: 'Float', series: 3 },
+  { key: 'rssi', name: 'rssi', kind: 'Int', schema: z.int32(), series: 4 },
   { key: 'mode', name: 'mode', kind: 'String', schema: short, exportColumn: 6 },
-  { key: 'latitude', name: 'latitude', kind: 'Float', schema: finite.min(-90).max(90), series: true, exportColumn: 3 },
-  { key: 'longitude', name: 'longitude', kind: 'Float', schema: finite.min(-180).max(180), series: true, exportColumn: 4 },
-  { key: 'heading', name: 'heading', kind: 'Float', series: true, exportColumn: 5 },
+  { key: 'latitude', name: 'latitude', kind: 'Float', schema: finite.min(-90).max(90), series: 6, exportColumn: 3 },
+  { key: 'longitude', name: 'longitude', kind: 'Float', schema: finite.min(-180).max(180), series: 7, exportColumn: 4 },
+  { key: 'heading', name: 'heading', kind: 'Float', series: 5, exportColumn: 5 },
   { key: 'armed', name: 'armed', kind: 'Boolean', exportColumn: 7 },
   { key: 'guided', name: 'guided', kind: 'Boolean' },
   { key: 'system_status', name: 'systemStatus', kind: 'String', schema: short },
-  { key: 'speed', name: 'speed', kind: 'Float', series: true, exportColumn: 2 },
+  { key: 'speed', name: 'speed', kind: 'Float', series: 1, exportColumn: 2 },
 ];
 
 const KIND_SCHEMA: Record<FieldKind, z.ZodType> = {
@@ -64,9 +64,11 @@ export function readField(kind: FieldKind, value: unknown): unknown {
   }
 }
 
-/** Series fields: GraphQL name → key as published. */
+/** Series fields: GraphQL name → key as published, in list order. */
 export const SERIES_FIELDS: Readonly<Record<string, string>> = Object.fromEntries(
-  TELEMETRY_FIELDS.filter((f) => f.series).map((f) => [f.name, f.key]),
+  TELEMETRY_FIELDS.filter((f) => f.series)
+    .sort((a, b) => a.series! - b.series!)
+    .map((f) => [f.name, f.key]),
 );
 
 /** Keys the export flattens into columns of their own, in column order. */

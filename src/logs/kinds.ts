@@ -98,6 +98,9 @@ export const LOG_TYPES = Object.keys(LOG_KINDS) as LogType[];
 /** The kind whose telemetry feeds latest state, series of vehicle fields, tracks and missions. */
 export const TELEMETRY_TYPE: LogType = 'vehicle_log';
 
+/** The kind whose `data` belongs to a sensor (`sensorId`): series and thresholds of sensor values. */
+export const SENSOR_TYPE: LogType = 'sensor_log';
+
 export function isLogType(value: string): value is LogType {
   return Object.hasOwn(LOG_KINDS, value);
 }

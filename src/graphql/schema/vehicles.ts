@@ -1,10 +1,11 @@
 import type { Vehicle } from '../../db/entities.js';
 import type { StatusChange } from '../../live/fleet.js';
-import { BoundedQueue } from '../../live/queue.js';
-import { counted } from '../../live/counted.js';
+import { LiveQueue } from '../../live/queue.js';
 import { builder } from '../builder.js';
-import { checkScope } from '../errors.js';
-import { VehicleLogRef } from './logs.js';
+import { allows } from '../../auth/tokens.js';
+import { TELEMETRY_TYPE } from '../../logs/kinds.js';
+import { VEHICLE_ID_ARG } from '../plugins/vehicle-scope.js';
+import { TelemetryLogRef } from './logs.js';
 
 const VehicleStatusEnum = builder.enumType('VehicleStatus', { values: ['ONLINE', 'OFFLINE'] as const });
 
@@ -22,15 +23,13 @@ builder.subscriptionField('vehicleStatus', (t) =>
     description: 'Pushes each change of a vessel between ONLINE and OFFLINE (all vessels in scope, or one).',
     args: { vehicleId: t.arg.int() },
     subscribe: (_root, args, ctx) => {
-      checkScope(ctx.scope, args.vehicleId);
-      const queue: BoundedQueue<StatusChange> = new BoundedQueue<StatusChange>(ctx.subscriberCapacity, () => off());
+      const queue: LiveQueue<StatusChange> = new LiveQueue<StatusChange>(undefined, () => off());
       const off = ctx.fleet.onChange((c) => {
         if (args.vehicleId !== null && args.vehicleId !== undefined && c.vehicleId !== args.vehicleId) return;
-        if (ctx.scope && !ctx.scope.includes(c.vehicleId)) return;
+        if (!allows(ctx.scope, c.vehicleId)) return;
         queue.push(c);
       });
-      if (ctx.transport === 'ws') return queue; // counted per member by the socket server's groups
-      return counted(queue, () => ctx.registry.activeSubscriptions++, () => ctx.registry.activeSubscriptions--);
+      return queue; // counted, and ended at expiry over SSE, by plugins/count-subscriptions.ts
     },
     resolve: (c) => c,
   }),
@@ -42,9 +41,9 @@ const VehicleRef = builder.objectRef<Vehicle>('Vehicle').implement({
     firstSeenAt: t.field({ type: 'DateTime', resolve: (v) => v.firstSeenAt }),
     lastSeenAt: t.field({ type: 'DateTime', resolve: (v) => v.lastSeenAt }),
     latestTelemetry: t.field({
-      type: VehicleLogRef,
+      type: TelemetryLogRef,
       nullable: true,
-      description: 'The newest vehicle_log, from memory kept current by ingest',
+      description: `The newest ${TELEMETRY_TYPE}, from memory kept current by ingest`,
       resolve: (v, _args, ctx) => ctx.fleet.get(v.id)?.latestTelemetry ?? null,
     }),
     status: t.field({
@@ -64,10 +63,7 @@ builder.queryFields((t) => ({
   vehicle: t.field({
     type: VehicleRef,
     nullable: true,
-    args: { id: t.arg.int({ required: true }) },
-    resolve: (_root, args, ctx) => {
-      checkScope(ctx.scope, args.id);
-      return ctx.queries.vehicle(args.id);
-    },
+    args: { id: t.arg.int({ required: true, extensions: VEHICLE_ID_ARG }) },
+    resolve: (_root, args, ctx) => ctx.queries.vehicle(args.id),
   }),
 }));
