@@ -1,12 +1,13 @@
-// Entry: settings → app.start(); SIGTERM/SIGINT → app.stop(). Start-up errors end in one line.
-import { ConfigError, loadConfig } from './config.js';
-import { startApp, StartupError } from './app.js';
+// Entry: settings → createApp(config).start(); SIGTERM/SIGINT → stop(). Start-up errors end in one line.
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createApp, StartupError, type App } from './app.js';
 import { createLogger } from './logger.js';
+import { LOG_TYPES } from './logs/kinds.js';
 
 const STOP_DEADLINE_MS = 10_000;
 
 async function main(): Promise<void> {
-  let config;
+  let config: Config;
   try {
     config = loadConfig();
   } catch (err) {
@@ -15,25 +16,14 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.LOG_LEVEL);
   if (!config.AUTH_JWT_SECRET) logger.warn('AUTH_JWT_SECRET is not set: every client sees every vehicle (no auth)');
-  let app;
+  let app: App;
   try {
-    app = await startApp(config, logger);
+    app = await createApp(config, logger).start();
   } catch (err) {
     if (err instanceof StartupError) fail(err.message);
     throw err;
   }
-  const embedded = [!config.DATABASE_URL && `database: embedded PGlite in ${config.DATA_DIR}`, !config.MQTT_URL && `MQTT broker: embedded at ${app.mqttUrl}`].filter(Boolean);
-  console.log(
-    [
-      `SEANO telemetry listening on ${app.url}`,
-      `  dashboard           ${app.url}/`,
-      `  GraphQL + GraphiQL  ${app.url}/graphql  (graphql-ws and SSE on the same path)`,
-      `  legacy WebSocket    ${app.url.replace('http', 'ws')}/api/ws`,
-      `  stats               ${app.url}/api/ws/stats`,
-      `  MQTT                ${app.mqttUrl}  topics ${config.MQTT_TOPIC_PREFIX}/{vehicle_id}/{raw_log|sensor_log|vehicle_log}`,
-      ...embedded.map((e) => `  ${e}`),
-    ].join('\n'),
-  );
+  console.log(banner(config, app));
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -49,6 +39,19 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function banner(config: Config, app: App): string {
+  const embedded = [!config.DATABASE_URL && `database: embedded PGlite in ${config.DATA_DIR}`, !config.MQTT_URL && `MQTT broker: embedded at ${app.mqttUrl}`].filter(Boolean);
+  return [
+    `SEANO telemetry listening on ${app.url}`,
+    `  dashboard           ${app.url}/`,
+    `  GraphQL + GraphiQL  ${app.url}/graphql  (graphql-ws and SSE on the same path)`,
+    `  legacy WebSocket    ${app.url.replace('http', 'ws')}/api/ws`,
+    `  stats               ${app.url}/api/ws/stats`,
+    `  MQTT                ${app.mqttUrl}  topics ${config.MQTT_TOPIC_PREFIX}/{vehicle_id}/{${LOG_TYPES.join('|')}}`,
+    ...embedded.map((e) => `  ${e}`),
+  ].join('\n');
 }
 
 function fail(message: string): never {

@@ -7,6 +7,14 @@ import { extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+// From the source tree, not the build: GraphiQL, /ws-test and JSON routes ask for it too.
+const FAVICON = fileURLToPath(new URL('../../public/favicon.svg', import.meta.url));
+
+/** Settings the page reads at /config.json; the bundle is built once, these change per start. */
+export interface DashboardSettings {
+  mapTileUrl: string; // '' = no tiles
+  mapTileAttribution: string;
+}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -29,13 +37,26 @@ const NOT_BUILT = `<!doctype html><html lang="en"><head><meta charset="utf-8"><m
 <p><a href="/graphql">GraphiQL</a> · <a href="/ws-test">/ws-test</a> · <a href="/api/ws/stats">/api/ws/stats</a></p>
 </body></html>`;
 
+/** The paths serveWeb answers: the dashboard's entry in the route table. */
+export function isWebPath(pathname: string): boolean {
+  return ['/', '/index.html', '/favicon.ico', '/config.json'].includes(pathname) || pathname.startsWith('/assets/');
+}
+
 /** Returns true when it answered the request. */
-export function serveWeb(req: IncomingMessage, res: ServerResponse, url: URL): boolean {
+export function serveWeb(req: IncomingMessage, res: ServerResponse, url: URL, settings: DashboardSettings): boolean {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (url.pathname === '/config.json') {
+    const body = JSON.stringify(settings);
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return true;
+  }
   let file: string;
   let immutable = false;
   if (url.pathname === '/' || url.pathname === '/index.html') {
     file = join(WEB_ROOT, 'index.html');
+  } else if (url.pathname === '/favicon.ico') {
+    file = FAVICON; // an SVG: browsers go by its content type, not the name
   } else {
     const name = ASSET.exec(url.pathname)?.[1];
     if (!name) return false;

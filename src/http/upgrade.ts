@@ -1,32 +1,26 @@
-// The one upgrade router: Origin check, then /graphql → graphql-ws (it authenticates in
-// connection_init), /api/ws… → the legacy server after its token and vehicle scope are checked.
-// Everything refused is refused before the upgrade, with an HTTP status.
+// The one upgrade router. It checks what every socket kind shares — the browser's Origin, a
+// connection slot for the client's address — finds the target serving the path and lets it
+// admit the request (route, token, scope) before anything is upgraded: every refusal is an HTTP
+// status. It knows the socket servers only as UpgradeTargets.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { AuthError, allows, bearer, type Authenticator } from '../auth/tokens.js';
 import { originAllowed } from '../auth/origins.js';
-import type { GraphQLServer } from '../graphql/server.js';
-import { routeLegacy, type LegacyWsServer } from '../legacy-ws/server.js';
 import type { SocketGuard } from '../sockets/limits.js';
+import { refuseUpgrade, type Admission, type UpgradeTarget } from '../sockets/upgrade.js';
+import type { Logger } from '../logger.js';
+import { statusOf } from './errors.js';
+
+export { refuseUpgrade };
 
 const REFUSAL_REASON: Record<number, string> = { 401: 'unauthorized', 403: 'forbidden' };
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable',
-};
-
-export function refuseUpgrade(socket: Duplex, status: number, message: string): void {
-  socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}`);
-}
-
 export interface UpgradeRouterOptions {
-  graphql: GraphQLServer;
-  legacy: LegacyWsServer;
-  auth: Authenticator;
-  allowedOrigins?: readonly string[];
+  targets: readonly UpgradeTarget[];
   guard: SocketGuard;
+  allowedOrigins?: readonly string[];
   /** Counts refusals for stats, by reason. */
   onRefused: (reason: string) => void;
+  logger: Pick<Logger, 'error'>;
 }
 
 export function createUpgradeRouter(o: UpgradeRouterOptions) {
@@ -37,22 +31,25 @@ export function createUpgradeRouter(o: UpgradeRouterOptions) {
   return async (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!originAllowed(o.allowedOrigins, req.headers.origin)) return refuse(socket, 403, 'origin not allowed', 'origin');
-    const route = url.pathname === '/graphql' ? undefined : routeLegacy(url);
-    if (route && !route.ok) return refuse(socket, route.status, route.message);
-    const admission = o.guard.admit(req);
+    const target = o.targets.find((t) => t.serves(url.pathname));
+    if (!target) return refuse(socket, 404, 'Not Found');
+    const slot = o.guard.admit(req);
+    if (!slot.ok) return refuse(socket, slot.status, slot.message, slot.reason);
+    socket.once('close', slot.release);
+    const admission = await admit(target, req, url, o.logger);
+    if (socket.destroyed) return; // the client left while its token was checked
     if (!admission.ok) return refuse(socket, admission.status, admission.message, admission.reason);
-    socket.once('close', admission.release);
-    // graphql-ws authenticates in connection_init (connectionParams), after the upgrade.
-    if (!route) return o.graphql.handleUpgrade(req, socket, head);
-    let principal;
-    try {
-      principal = await o.auth.verify(url.searchParams.get('token') ?? bearer(req.headers.authorization));
-    } catch (err) {
-      return refuse(socket, err instanceof AuthError ? err.status : 401, err instanceof Error ? err.message : 'unauthorized');
-    }
-    if (route.filter.vehicleId !== undefined && !allows(principal.scope, route.filter.vehicleId)) {
-      return refuse(socket, 403, `vehicle ${route.filter.vehicleId} is outside this token's scope`);
-    }
-    o.legacy.handleUpgrade(req, socket, head, route, principal);
+    admission.accept(socket, head);
   };
+}
+
+/** The target's verdict; a target that throws (an AuthError, a database down) refuses with that error's status. */
+async function admit(target: UpgradeTarget, req: IncomingMessage, url: URL, logger: UpgradeRouterOptions['logger']): Promise<Admission> {
+  try {
+    return await target.admit(req, url);
+  } catch (err) {
+    const status = statusOf(err);
+    if (status === 500) logger.error({ err, path: url.pathname }, 'upgrade failed');
+    return { ok: false, status, message: status === 500 ? 'internal error' : (err as Error).message };
+  }
 }
