@@ -21,7 +21,11 @@ export async function buildWeb(outDir = WEB_DIST): Promise<{ outDir: string; js:
       bundle: true,
       format: 'esm',
       platform: 'browser',
-      target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+      // Top-level await (the page reads /config.json before drawing the map): all of these have it.
+      target: ['es2022', 'chrome100', 'firefox100', 'safari15'],
+      // Leaflet's CSS names a few images (layer icons): bundled beside it, never fetched elsewhere.
+      loader: { '.png': 'file', '.svg': 'file' },
+      assetNames: '[name]-[hash]',
       minify: true,
       sourcemap: 'linked',
       // graphql-js checks NODE_ENV for its dev-only realm warnings; browsers have no `process`.
@@ -30,14 +34,14 @@ export async function buildWeb(outDir = WEB_DIST): Promise<{ outDir: string; js:
       logLevel: 'silent',
     });
     const outputs = Object.keys(result.metafile.outputs).map((p) => basename(p));
-    const js = outputs.find((f) => f.endsWith('.js'));
-    const css = outputs.find((f) => f.endsWith('.css'));
+    const js = outputs.find((f) => f.startsWith('main-') && f.endsWith('.js'));
+    const css = outputs.find((f) => f.startsWith('main-') && f.endsWith('.css'));
     if (!js || !css) throw new Error(`esbuild produced no ${js ? 'CSS' : 'JavaScript'} bundle`);
     const html = (await readFile(join(root, 'web', 'index.html'), 'utf8'))
       .replace('%MAIN_JS%', `/assets/${js}`)
       .replace('%MAIN_CSS%', `/assets/${css}`);
     await writeFile(join(staging, 'index.html'), html);
-    await cp(join(root, 'web', 'favicon.svg'), join(staging, 'assets', 'favicon.svg'));
+    await cp(join(root, 'public', 'favicon.svg'), join(staging, 'assets', 'favicon.svg'));
     await mkdir(join(outDir, '..'), { recursive: true });
     // Two builds at once (`npm start` during `npm test`) can both get here: the later one wins.
     for (let attempt = 0; ; attempt++) {

@@ -1,91 +1,35 @@
 // The dashboard and /ws-test in a real browser: Debian's Chromium driven by playwright-core,
 // against the whole service started in-process on the embedded backends, fed over MQTT.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Requests to anywhere but the service are refused (see browser.ts).
 import { SignJWT } from 'jose';
 import type { MqttClient } from 'mqtt';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../../scripts/build-web.js';
 import { backends } from '../utils/backends.js';
 import { startService, type TestService } from '../utils/service.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = new URL('../../test-results/', import.meta.url);
-const WAIT = 15_000; // per expectation: reconnect backoff plus a commit, with room on a busy CI box
+import { DESKTOP, SHOTS, WAIT, launch, nextSeq, onlyServices, pageErrors, telemetry, until } from './browser.js';
 
 let service: TestService;
+let secured: TestService; // the "auth on" suite's
+let browser: Browser;
 let context: BrowserContext;
-let userDataDir: string;
+let refused: string[];
 let mqtt: MqttClient;
-let seq = 0;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `Chromium not found at ${CHROMIUM}: the browser tests need it. Install it with ` +
-        '`apt-get install -y chromium` (.ci/run does this) or set CHROMIUM_PATH.',
-    );
-  }
   await buildWeb(); // the page under test is built from web/, as `npm start` does
-  await mkdir(SHOTS, { recursive: true });
   service = await startService(backends[0]!);
   mqtt = await service.publisher();
-  userDataDir = await mkdtemp(join(tmpdir(), 'seano-chromium-'));
-  // A persistent context is how Playwright takes a --user-data-dir: a fresh one per run.
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-  });
+  browser = await launch();
+  context = await browser.newContext({ viewport: DESKTOP });
+  refused = await onlyServices(context, () => [service.httpUrl, secured?.httpUrl].filter((u) => u !== undefined));
 }, 120_000);
 
 afterAll(async () => {
-  await context?.close();
+  await browser?.close();
   await service?.stop();
-  if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
 }, 60_000);
-
-function telemetry(over: Record<string, unknown>) {
-  return {
-    battery_voltage: 12.4,
-    battery_current: 1.8,
-    rssi: -38,
-    mode: 'GUIDED',
-    latitude: -6.2088,
-    longitude: 106.8456,
-    heading: 90,
-    armed: true,
-    guided: true,
-    system_status: 'ACTIVE',
-    speed: 2.5,
-    timestamp: new Date().toISOString(),
-    seq: ++seq,
-    ...over,
-  };
-}
-
-/** Waits until `fn(arg)` is truthy in the page, with a message that says what was awaited. */
-async function until<A>(page: Page, what: string, fn: (arg: A) => unknown, arg: A): Promise<void> {
-  try {
-    // Playwright's Unboxed<A> typing does not follow a generic A; the function runs in the page anyway.
-    await page.waitForFunction(fn as (a: unknown) => unknown, arg, { timeout: WAIT, polling: 100 });
-  } catch (err) {
-    throw new Error(`timed out waiting for ${what}: ${(err as Error).message.split('\n')[0]}`);
-  }
-}
 
 /** Polls the GraphQL API until `count` logs of the vessel are stored; returns their ids. */
 async function storedIds(vehicleId: number, count: number): Promise<string[]> {
@@ -114,8 +58,7 @@ async function expectDashboardServed(): Promise<void> {
 async function openDashboard(): Promise<Page> {
   await expectDashboardServed();
   const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
+  const errors = pageErrors(page, (msg) => refused.includes(msg.location().url));
   await page.goto(`${service.httpUrl}/`);
   await until(page, '#conn-state to say connected', () => document.querySelector('#conn-state')?.textContent === 'connected', null);
   expect(errors).toEqual([]);
@@ -129,21 +72,22 @@ describe('dashboard', () => {
     await service.publish(mqtt, 7, 'vehicle_log', telemetry({ latitude: -6.2078, longitude: 106.8466, speed: 3, mode: 'AUTO' }));
     await service.publish(mqtt, 8, 'vehicle_log', telemetry({ latitude: -6.21, longitude: 106.844, battery_voltage: 11.1, armed: false }));
     await service.publish(mqtt, 7, 'raw_log', 'GPS initialized successfully');
-    await service.publish(mqtt, 7, 'sensor_log', { sensor_id: 5, data: { temperature: 28.5, humidity: 65.3 }, seq: ++seq });
+    await service.publish(mqtt, 7, 'sensor_log', { sensor_id: 5, data: { temperature: 28.5, humidity: 65.3 }, seq: nextSeq() });
 
     const card = '.vehicle-card[data-vehicle-id="7"]';
     await until(page, 'vessel 7 mode AUTO', (c) => document.querySelector(`${c} .mode`)?.textContent === 'AUTO', card);
     expect(await textOf(page, `${card} .battery`)).toBe('12.40 V');
-    expect(await textOf(page, `${card} .speed`)).toBe('3.0 m/s');
+    expect(await textOf(page, `${card} .speed`)).toBe('5.8 kn'); // 3 m/s; knots unless the operator chose m/s
     expect(await textOf(page, `${card} .online`)).toBe('online');
     await until(page, 'vessel 8 card', () => document.querySelector('.vehicle-card[data-vehicle-id="8"] .battery')?.textContent === '11.10 V', null);
     // Cards in vessel order.
     const cardIds = await page.locator('.vehicle-card').evaluateAll((els) => els.map((e) => e.getAttribute('data-vehicle-id')));
     expect(cardIds).toEqual(['7', '8']);
 
-    const points = await page.locator('svg#track polyline[data-vehicle-id="7"]').getAttribute('points');
-    expect(points?.trim().split(/\s+/)).toHaveLength(2);
-    expect(await page.locator('svg#track polyline[data-vehicle-id="8"]').count()).toBe(1);
+    // Both tracks on the map, each vessel's marker at its newest position.
+    await until(page, 'two tracks on the map', () => document.querySelectorAll('#map path.trail').length === 2, null);
+    expect(await page.locator('#map path.trail.vessel-7').count()).toBe(1);
+    expect(await page.locator('#map .vessel-marker svg[data-vehicle-id="8"]').count()).toBe(1);
 
     await until(page, 'five log lines', () => document.querySelectorAll('#log-stream .log-line').length === 5, null);
     const types = await page.locator('#log-stream .log-line').evaluateAll((els) => els.map((e) => e.getAttribute('data-type')));
@@ -185,8 +129,7 @@ describe('dashboard', () => {
   it('a reloaded page starts from the stored history', async () => {
     const page = await openDashboard();
     await until(page, 'the history', () => document.querySelectorAll('.log-line').length === 6, null);
-    const points = await page.locator('svg#track polyline[data-vehicle-id="8"]').getAttribute('points');
-    expect(points?.trim().split(/\s+/)).toHaveLength(2);
+    await until(page, 'the stored track of vessel 8', () => document.querySelector('#map path.trail.vessel-8'), null);
     expect(await textOf(page, '.vehicle-card[data-vehicle-id="8"] .battery')).toBe('11.00 V');
     await page.close();
   }, 60_000);
@@ -236,7 +179,7 @@ describe('/ws-test', () => {
     await page.click('#connect');
     await until(page, 'Connected', () => document.querySelector('#status')?.textContent === 'Connected', null);
     await service.publish(mqtt, 3, 'raw_log', 'ws-test raw line');
-    await service.publish(mqtt, 3, 'sensor_log', { sensor_id: 2, data: { salinity: 31.5 }, seq: ++seq });
+    await service.publish(mqtt, 3, 'sensor_log', { sensor_id: 2, data: { salinity: 31.5 }, seq: nextSeq() });
     await service.publish(mqtt, 3, 'vehicle_log', telemetry({ mode: 'LOITER' }));
     for (const [panel, text] of [['#raw-panel', 'ws-test raw line'], ['#sensor-panel', 'salinity'], ['#vehicle-panel', 'LOITER']] as const) {
       await until(page, `${panel} to show ${text}`, ({ p, t }) => [...document.querySelectorAll(`${p} .msg`)].some((m) => m.textContent?.includes(t)), { p: panel, t: text });
@@ -252,7 +195,6 @@ describe('/ws-test', () => {
 
 describe('dashboard with auth on', () => {
   const secret = 'dashboard-test-secret-0123456789abcdef';
-  let secured: TestService;
   beforeAll(async () => {
     secured = await startService(backends[0]!, { AUTH_JWT_SECRET: secret });
   }, 60_000);

@@ -1,19 +1,52 @@
-// One card per vessel: online state, battery, mode, armed, speed, heading, last seen.
+// One card per vessel: online state, battery, mode, armed, speed, heading, last seen, and a
+// badge with its firing alerts. While the page has no link to the service, no card claims to
+// know whether its vessel is online: each says "unknown" (the service may hear it meanwhile).
+import type { Units } from './units.js';
 import type { VehicleLog } from './types.js';
 import { ago, fixed, h, vesselColor } from './util.js';
+
+export type Severity = 'INFO' | 'WARNING' | 'CRITICAL';
 
 export const ONLINE_WITHIN_MS = 30_000;
 
 interface Card {
   el: HTMLElement;
   lastSeen: number; // the service's receipt time, ms: the vessel's own clock may be off
-  fields: Record<'battery' | 'mode' | 'armed' | 'speed' | 'heading' | 'rssi' | 'online' | 'lastSeen', HTMLElement>;
+  speed: number | null; // m/s, as sent: shown in the chosen unit
+  fields: Record<'battery' | 'mode' | 'armed' | 'speed' | 'heading' | 'rssi' | 'online' | 'lastSeen' | 'alerts', HTMLElement>;
 }
 
 export class Cards {
   private readonly cards = new Map<number, Card>();
+  private linkUp = false;
 
-  constructor(private readonly container: HTMLElement) {}
+  constructor(
+    private readonly container: HTMLElement,
+    private readonly units: Units,
+  ) {
+    units.onChange(() => {
+      for (const c of this.cards.values()) c.fields.speed.textContent = units.speed(c.speed);
+    });
+  }
+
+  get ids(): number[] {
+    return [...this.cards.keys()].sort((a, b) => a - b);
+  }
+
+  /** Whether the page hears the service now; without it, online/offline would be a guess. */
+  setLink(up: boolean): void {
+    if (up === this.linkUp) return;
+    this.linkUp = up;
+    this.tick();
+  }
+
+  /** Firing alerts of a vessel: a badge on its card, coloured by the most severe. */
+  setAlerts(vehicleId: number, count: number, worst: Severity | undefined): void {
+    const badge = this.card(vehicleId).fields.alerts;
+    badge.hidden = count === 0;
+    badge.textContent = `${count} alert${count === 1 ? '' : 's'}`;
+    badge.dataset.severity = worst?.toLowerCase() ?? '';
+  }
 
   get size(): number {
     return this.cards.size;
@@ -41,7 +74,10 @@ export class Cards {
       f.armed.textContent = log.armed ? 'armed' : 'disarmed';
       f.armed.dataset.armed = String(log.armed);
     }
-    if (log.speed !== null) f.speed.textContent = fixed(log.speed, 1, ' m/s');
+    if (log.speed !== null) {
+      this.card(log.vehicleId).speed = log.speed;
+      f.speed.textContent = this.units.speed(log.speed);
+    }
     if (log.heading !== null) f.heading.textContent = fixed(log.heading, 0, '°');
     if (log.rssi !== null) f.rssi.textContent = `${log.rssi} dBm`;
   }
@@ -53,8 +89,10 @@ export class Cards {
 
   private refresh(card: Card, now = Date.now()): void {
     const online = now - card.lastSeen <= ONLINE_WITHIN_MS;
-    card.el.dataset.online = String(online);
-    card.fields.online.textContent = online ? 'online' : 'offline';
+    const state = this.linkUp ? (online ? 'online' : 'offline') : 'unknown';
+    card.el.dataset.online = this.linkUp ? String(online) : 'unknown';
+    card.fields.online.textContent = state;
+    card.fields.online.title = this.linkUp ? '' : 'no link to the service: this page cannot tell';
     card.fields.lastSeen.textContent = card.lastSeen ? ago(now - card.lastSeen) : '–';
     card.fields.lastSeen.title = card.lastSeen ? new Date(card.lastSeen).toLocaleString() : '';
   }
@@ -70,14 +108,15 @@ export class Cards {
       speed: dd('speed'),
       heading: dd('heading'),
       rssi: dd('rssi'),
-      online: h('span', { class: 'online' }, 'offline'),
+      online: h('span', { class: 'online' }, 'unknown'),
+      alerts: h('span', { class: 'alert-badge', hidden: '' }),
       lastSeen: h('span', { class: 'last-seen' }, '–'),
     };
     const cell = (label: string, value: HTMLElement) => h('div', {}, h('dt', {}, label), value);
     const el = h(
       'article',
-      { class: 'vehicle-card', 'data-vehicle-id': String(vehicleId), 'data-online': 'false', style: `--vessel:${vesselColor(vehicleId)}` },
-      h('header', {}, h('span', { class: 'swatch', 'aria-hidden': 'true' }), h('h3', {}, `Vessel ${vehicleId}`), fields.online),
+      { class: 'vehicle-card', 'data-vehicle-id': String(vehicleId), 'data-online': 'unknown', style: `--vessel:${vesselColor(vehicleId)}` },
+      h('header', {}, h('span', { class: 'swatch', 'aria-hidden': 'true' }), h('h3', {}, `Vessel ${vehicleId}`), fields.alerts, fields.online),
       h(
         'dl',
         {},
@@ -90,7 +129,7 @@ export class Cards {
       ),
       h('footer', {}, 'last seen ', fields.lastSeen),
     );
-    const card: Card = { el, lastSeen: 0, fields };
+    const card: Card = { el, lastSeen: 0, speed: null, fields };
     this.cards.set(vehicleId, card);
     // Keep cards in vessel order, whatever order they first spoke in.
     this.container.querySelector('.empty')?.remove();

@@ -2,6 +2,7 @@
 // uPlot draws to a canvas; #chart carries `data-points` so tests and scripts can read the count.
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import type { Units } from './units.js';
 import type { Log } from './types.js';
 import { scheduler, vesselColor } from './util.js';
 
@@ -26,8 +27,10 @@ export class LiveChart {
     private readonly container: HTMLElement,
     private readonly select: HTMLSelectElement,
     private readonly caption: HTMLElement,
+    private readonly units: Units,
   ) {
     select.addEventListener('change', () => this.draw());
+    units.onChange(() => this.draw());
     new ResizeObserver(() => this.plot?.setSize({ width: this.width(), height: HEIGHT })).observe(container);
     this.draw();
   }
@@ -69,13 +72,17 @@ export class LiveChart {
 
   private draw(): void {
     const field = this.select.value;
+    // Samples are kept as sent (m/s); the chosen unit applies when drawing.
+    const speedOption = this.select.querySelector<HTMLOptionElement>('option[value="speed"]');
+    if (speedOption) speedOption.textContent = `speed (${this.units.speedUnit})`;
+    const shown = field === 'speed' ? (v: number) => this.units.speedValue(v) : (v: number) => v;
     const series = [...(this.data.get(field)?.entries() ?? [])].sort(([a], [b]) => a.localeCompare(b, undefined, { numeric: true }));
     // uPlot wants one shared x array: the union of all times, with null where a series has no sample.
     const xs = [...new Set(series.flatMap(([, s]) => s.points.map((p) => p[0])))].sort((a, b) => a - b);
     const index = new Map(xs.map((x, i) => [x, i]));
     const ys = series.map(([, s]) => {
       const y: (number | null)[] = new Array<number | null>(xs.length).fill(null);
-      for (const [t, v] of s.points) y[index.get(t)!] = v;
+      for (const [t, v] of s.points) y[index.get(t)!] = shown(v);
       return y;
     });
     const count = series.reduce((n, [, s]) => n + s.points.length, 0);

@@ -6,31 +6,13 @@ import { print } from 'graphql';
 import { createClient, type Client } from 'graphql-ws/client';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
 import { LogsSubscription } from '../../client/operations.js';
+import { authHeaders } from './auth.js';
 import type { Log } from './types.js';
 
 export type ConnState = 'connecting' | 'connected' | 'reconnecting' | 'unauthorized';
 
 /** The service refused our token (or its absence): retrying cannot help, a person must act. */
 export class UnauthorizedError extends Error {}
-
-const TOKEN_KEY = 'seano.token';
-
-/**
- * With auth on (SPEC §7) the page is opened as `/?token=<JWT>`. The token is kept for this tab
- * and taken out of the address bar, so it does not end up in bookmarks or screenshots.
- */
-function authToken(): string | undefined {
-  const params = new URLSearchParams(location.search);
-  const fromUrl = params.get('token');
-  if (fromUrl) {
-    sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    params.delete('token');
-    const rest = params.toString();
-    history.replaceState(null, '', `${location.pathname}${rest ? `?${rest}` : ''}${location.hash}`);
-  }
-  return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
-}
-const token = authToken();
 
 const printed = new WeakMap<object, string>();
 function text(doc: TypedDocumentNode<any, any>): string {
@@ -39,27 +21,52 @@ function text(doc: TypedDocumentNode<any, any>): string {
   return s;
 }
 
-/** One query over HTTP POST /graphql; GraphQL errors become a thrown Error. */
+/** GraphQL answered with errors; `messages` are theirs, for telling a missing field from a failure. */
+export class GraphQLRequestError extends Error {
+  constructor(readonly messages: string[], status: number) {
+    super(messages[0] ?? `HTTP ${status}`);
+  }
+}
+
+/** The service has no such field (yet): a view built on it stays hidden. */
+export function isMissingField(err: unknown): boolean {
+  return err instanceof GraphQLRequestError && err.messages.some((m) => /^Cannot query field|^Unknown argument|^Unknown type/.test(m));
+}
+
+/** One query over HTTP POST /graphql; GraphQL errors become a thrown GraphQLRequestError. */
 export async function query<R, V>(doc: TypedDocumentNode<R, V>, variables: V): Promise<R> {
+  return queryText<R>(text(doc), variables);
+}
+
+/** For operations not in client/operations.ts: those of fields the schema may not have yet. */
+export async function queryText<R>(queryString: string, variables: unknown): Promise<R> {
   const res = await fetch('/graphql', {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json',
-      ...(token && { authorization: `Bearer ${token}` }),
-    },
-    body: JSON.stringify({ query: text(doc), variables }),
+    headers: { 'content-type': 'application/json', accept: 'application/json', ...authHeaders() },
+    body: JSON.stringify({ query: queryString, variables }),
   });
   if (res.status === 401 || res.status === 403) throw new UnauthorizedError(`HTTP ${res.status}`);
   const body = (await res.json().catch(() => ({}))) as { data?: R; errors?: { message: string }[] };
-  if (body.errors?.length || !body.data) throw new Error(body.errors?.[0]?.message ?? `HTTP ${res.status}`);
+  if (body.errors?.length || !body.data) throw new GraphQLRequestError(body.errors?.map((e) => e.message) ?? [], res.status);
   return body.data;
+}
+
+/** A subscription beside the log feed, (re)started on every connection. */
+export interface Watch<T> {
+  query: string;
+  variables?: Record<string, unknown>;
+  next(data: T): void;
+  /** Called on each (re)subscription: what happened meanwhile is not replayed, so re-read it. */
+  subscribed?(): void;
+  /** The subscription failed for good (e.g. the field does not exist). */
+  failed?(err: unknown): void;
 }
 
 export interface LiveFeed {
   /** Closes the socket at once, as a dropped network would; the feed reconnects by itself. */
   dropConnection(): void;
   lastId(): string;
+  watch<T>(w: Watch<T>): void;
   stop(): void;
 }
 
@@ -74,11 +81,12 @@ export function startLiveFeed(o: { after: string; onLog: (log: Log) => void; onS
   let pongTimer: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe: (() => void) | undefined;
   let client = connect();
+  const watches = new Watches(() => (socket ? client : undefined));
 
   function connect(): Client {
     return createClient({
       url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
-      connectionParams: () => (token ? { authorization: `Bearer ${token}` } : {}),
+      connectionParams: () => authHeaders(),
       lazy: false, // the connection, not the subscription, owns the lifecycle: we resubscribe per connection
       retryAttempts: Infinity,
       shouldRetry: () => true, // an operator's screen should come back by itself, whatever broke
@@ -86,7 +94,7 @@ export function startLiveFeed(o: { after: string; onLog: (log: Log) => void; onS
       keepAlive: 10_000,
       // Only closes graphql-ws deems fatal get here (4401/4403, 4400, 4500…): the client stops.
       onNonLazyError: (err) => {
-        console.error('graphql-ws gave up', err);
+        console.warn('graphql-ws gave up', err);
         const code = (err as { code?: unknown } | null)?.code;
         if (typeof code === 'number' && AUTH_CLOSE_CODES.includes(code)) return o.onState('unauthorized');
         // Anything else may pass (a restarting server, a proxy): start over with a new client.
@@ -100,12 +108,14 @@ export function startLiveFeed(o: { after: string; onLog: (log: Log) => void; onS
           everConnected = true;
           o.onState('connected');
           subscribe();
+          watches.startAll();
         },
         closed: () => {
           socket = undefined;
           clearTimeout(pongTimer);
           // graphql-ws would resend the old payload (the first `after`); we resubscribe on `connected`.
           stopSubscription();
+          watches.stopAll();
           if (everConnected) o.onState('reconnecting');
         },
         ping: (received) => {
@@ -153,9 +163,57 @@ export function startLiveFeed(o: { after: string; onLog: (log: Log) => void; onS
   return {
     dropConnection: () => client.terminate(),
     lastId: () => after,
+    watch: (w) => watches.add(w),
     stop: () => {
       stopSubscription();
+      watches.stopAll();
       void client.dispose();
     },
   };
+}
+
+/** Subscriptions beside the log feed: each started on every connection, ended when it closes. */
+class Watches {
+  private readonly active = new Map<Watch<any>, (() => void) | undefined>();
+
+  constructor(private readonly connectedClient: () => Client | undefined) {}
+
+  add<T>(w: Watch<T>): void {
+    this.active.set(w, undefined);
+    if (this.connectedClient()) this.start(w);
+  }
+
+  startAll(): void {
+    for (const w of this.active.keys()) this.start(w);
+  }
+
+  stopAll(): void {
+    for (const [w, dispose] of this.active) {
+      this.active.set(w, undefined);
+      dispose?.();
+    }
+  }
+
+  private start<T>(w: Watch<T>): void {
+    const client = this.connectedClient();
+    if (!client) return;
+    this.active.get(w)?.();
+    const ended = (err: unknown) => {
+      if (this.active.get(w) !== dispose) return; // ended by us
+      this.active.set(w, undefined);
+      const messages = Array.isArray(err) ? err.map((e: { message?: string }) => String(e?.message)) : [];
+      if (isMissingField(new GraphQLRequestError(messages, 200))) {
+        this.active.delete(w);
+        return w.failed?.(err);
+      }
+      if (err) console.warn('subscription ended, resuming', err);
+      setTimeout(() => this.active.has(w) && !this.active.get(w) && this.start(w), 1_000);
+    };
+    const dispose = client.subscribe<T>(
+      { query: w.query, variables: w.variables ?? {} },
+      { next: ({ data }) => data && w.next(data), error: ended, complete: () => ended(undefined) },
+    );
+    this.active.set(w, dispose);
+    w.subscribed?.();
+  }
 }

@@ -1,5 +1,6 @@
 // The live log: newest first, at most MAX_SHOWN lines, filterable by vessel and type. Lines are
 // added in batches once per frame, so a busy fleet costs one DOM update per frame, not per message.
+import type { Units } from './units.js';
 import type { Log } from './types.js';
 import { clockTime, fixed, h, scheduler, vesselColor } from './util.js';
 
@@ -18,13 +19,15 @@ export class LogStream {
     private readonly list: HTMLElement,
     private readonly vehicleFilter: HTMLSelectElement,
     private readonly typeFilter: HTMLSelectElement,
+    private readonly units: Units,
   ) {
-    for (const sel of [vehicleFilter, typeFilter]) {
-      sel.addEventListener('change', () => {
-        this.rebuild = true;
-        this.redraw();
-      });
-    }
+    const rebuild = () => {
+      this.rebuild = true;
+      this.redraw();
+    };
+    for (const sel of [vehicleFilter, typeFilter]) sel.addEventListener('change', rebuild);
+    units.onChange(rebuild);
+    this.redraw();
   }
 
   add(log: Log): void {
@@ -52,17 +55,30 @@ export class LogStream {
     const lines: HTMLElement[] = [];
     for (let i = source.length - 1; i >= 0 && lines.length < MAX_SHOWN; i--) {
       const log = source[i]!;
-      if (this.matches(log)) lines.push(line(log));
+      if (this.matches(log)) lines.push(line(log, this.units));
     }
     if (this.rebuild) this.list.replaceChildren(...lines);
-    else this.list.prepend(...lines);
+    else if (lines.length) {
+      this.list.querySelector(':scope > .empty')?.remove();
+      this.list.prepend(...lines);
+    }
     while (this.list.childElementCount > MAX_SHOWN) this.list.lastElementChild!.remove();
+    if (this.list.childElementCount === 0) this.list.append(this.emptyState());
     this.pending = [];
     this.rebuild = false;
   }
+
+  /** What an empty list means: nothing received yet, or nothing that the filters let through. */
+  private emptyState(): HTMLElement {
+    const filters = [this.vehicleFilter, this.typeFilter].filter((s) => s.value !== '').map((s) => s.selectedOptions[0]?.text ?? s.value);
+    const text = filters.length
+      ? `No lines for ${filters.join(' · ')} among the last ${this.kept.length}. Choose "all" to see the others.`
+      : 'No log lines yet: they appear here as vessels send them.';
+    return h('li', { class: 'empty', 'data-filtered': String(filters.length > 0) }, text);
+  }
 }
 
-function line(log: Log): HTMLElement {
+function line(log: Log, units: Units): HTMLElement {
   const type = TYPE_LABEL[log.type];
   return h(
     'li',
@@ -70,11 +86,11 @@ function line(log: Log): HTMLElement {
     h('time', { datetime: log.timestamp, title: `received ${log.receivedAt}` }, clockTime(log.timestamp)),
     h('span', { class: 'vid', style: `--vessel:${vesselColor(log.vehicleId)}` }, String(log.vehicleId)),
     h('span', { class: `type type-${type}` }, type),
-    h('span', { class: 'text' }, summary(log)),
+    h('span', { class: 'text' }, summary(log, units)),
   );
 }
 
-function summary(log: Log): string {
+function summary(log: Log, units: Units): string {
   switch (log.__typename) {
     case 'RawLog':
       return log.message;
@@ -88,7 +104,7 @@ function summary(log: Log): string {
         log.mode ?? '',
         log.armed === null ? '' : log.armed ? 'armed' : 'disarmed',
         log.batteryVoltage === null ? '' : fixed(log.batteryVoltage, 2, ' V'),
-        log.speed === null ? '' : fixed(log.speed, 1, ' m/s'),
+        log.speed === null ? '' : units.speed(log.speed),
         log.heading === null ? '' : fixed(log.heading, 0, '°'),
         log.latitude === null || log.longitude === null ? '' : `${log.latitude.toFixed(5)}, ${log.longitude.toFixed(5)}`,
       ];

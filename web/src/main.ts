@@ -2,12 +2,18 @@
 // after the newest id it has applied. Every log, from a query or live, goes through apply().
 import './styles.css';
 import { LogsQuery, VehiclesQuery } from '../../client/operations.js';
+import { AlertsPanel } from './alerts.js';
+import { promptForToken } from './auth.js';
+import { loadCapabilities } from './capabilities.js';
 import { Cards } from './cards.js';
 import { LiveChart } from './chart.js';
 import { query, startLiveFeed, UnauthorizedError, type ConnState, type LiveFeed } from './connection.js';
+import { HistoryView } from './history.js';
 import { LogStream } from './logstream.js';
-import { TrackView } from './track.js';
+import { FleetMap } from './map/fleet-map.js';
+import { loadSettings } from './settings.js';
 import type { Log } from './types.js';
+import { Units } from './units.js';
 import { scheduler } from './util.js';
 
 const HISTORY_LOGS = 200;
@@ -23,12 +29,18 @@ declare global {
 const $ = <T extends Element>(sel: string) => document.querySelector<T>(sel)!;
 const connEl = $<HTMLElement>('#conn-state');
 const summaryEl = $<HTMLElement>('#summary');
-const cards = new Cards($('#vehicle-cards'));
-const track = new TrackView($('#track'));
-const chart = new LiveChart($('#chart'), $('#chart-field'), $('#chart-count'));
-const stream = new LogStream($('#log-stream'), $('#filter-vehicle'), $('#filter-type'));
+const bannerEl = $<HTMLElement>('#link-banner');
+const units = new Units();
+units.bindToggle([...document.querySelectorAll<HTMLButtonElement>('.units button')]);
+const cards = new Cards($('#vehicle-cards'), units);
+const chart = new LiveChart($('#chart'), $('#chart-field'), $('#chart-count'), units);
+const stream = new LogStream($('#log-stream'), $('#filter-vehicle'), $('#filter-type'), units);
+const map = new FleetMap($('#map'), await loadSettings(), units);
+const alerts = new AlertsPanel($('#alerts'), $('#alert-list'), cards);
+const history = new HistoryView($('#history'), map, units);
 let applied = 0; // newest log id applied; ids only grow, so anything at or below it is a repeat
 let messages = 0;
+let state: ConnState = 'connecting';
 
 function apply(log: Log): void {
   const id = Number(log.id);
@@ -38,7 +50,7 @@ function apply(log: Log): void {
   cards.seen(log.vehicleId, log.receivedAt);
   if (log.__typename === 'VehicleLog') {
     cards.telemetry(log);
-    if (log.latitude !== null && log.longitude !== null) track.add(log.vehicleId, log.latitude, log.longitude, log.heading);
+    if (log.latitude !== null && log.longitude !== null) map.add(log.vehicleId, log.latitude, log.longitude, log.heading);
   }
   chart.add(log);
   stream.add(log);
@@ -46,13 +58,22 @@ function apply(log: Log): void {
 }
 
 function setState(s: ConnState): void {
+  if (s === 'unauthorized' && state !== 'unauthorized') promptForToken($('#token-prompt'));
+  state = s;
   connEl.textContent = s;
   connEl.dataset.state = s;
+  cards.setLink(s === 'connected');
+  bannerEl.hidden = s !== 'reconnecting';
+  tick();
 }
 
 function tick(): void {
   cards.tick();
-  summaryEl.textContent = `${cards.onlineCount()} of ${cards.size} vessels online · ${messages} messages`;
+  history.setVessels(cards.ids);
+  const vessels = cards.size === 0 ? 'no vessels yet' : state === 'connected'
+    ? `${cards.onlineCount()} of ${cards.size} vessels online`
+    : `${cards.size} vessel${cards.size === 1 ? '' : 's'}, state unknown`;
+  summaryEl.textContent = `${vessels} · ${messages} messages`;
 }
 const refresh = scheduler(tick);
 
@@ -75,7 +96,7 @@ async function loadHistory(): Promise<string> {
   return cursor;
 }
 
-async function start(): Promise<LiveFeed> {
+async function start(): Promise<LiveFeed | undefined> {
   setState('connecting');
   for (let attempt = 0; ; attempt++) {
     try {
@@ -83,10 +104,11 @@ async function start(): Promise<LiveFeed> {
       return startLiveFeed({ after, onLog: apply, onState: setState });
     } catch (err) {
       if (err instanceof UnauthorizedError) {
-        setState('unauthorized'); // open the page as /?token=<JWT>
-        throw err;
+        setState('unauthorized'); // a person must give a token: the prompt reloads the page
+        return undefined;
       }
       console.warn('loading history failed, retrying', err);
+      setState('reconnecting');
       await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 10_000)));
     }
   }
@@ -94,9 +116,10 @@ async function start(): Promise<LiveFeed> {
 
 setInterval(tick, 1000);
 tick();
-start().then(
-  (feed) => {
-    window.__seano = { dropConnection: () => feed.dropConnection(), lastId: () => feed.lastId() };
-  },
-  (err: unknown) => console.error('dashboard stopped', err),
-);
+const feed = await start();
+if (feed) {
+  window.__seano = { dropConnection: () => feed.dropConnection(), lastId: () => feed.lastId() };
+  const caps = await loadCapabilities();
+  alerts.start(feed, caps.has('Query', 'alerts') === false || caps.has('Subscription', 'alerts') === false ? false : caps.has('Query', 'alerts'));
+  history.start(caps);
+}
