@@ -46,7 +46,7 @@ export function createAuthenticator(secret: string | undefined, expected: Expect
       if (!token) throw new AuthError('missing token');
       try {
         const { payload } = await jwtVerify(token, key, options);
-        return { scope: readScope(payload.vehicles), expiresAt: (payload.exp as number) * 1000 };
+        return { scope: readScope(payload.vehicles), expiresAt: (payload.exp as number) * 1000, subject: typeof payload.sub === 'string' ? payload.sub : undefined };
       } catch (err) {
         if (err instanceof AuthError) throw err;
         if (err instanceof errors.JWTExpired) throw new AuthError('token expired');
