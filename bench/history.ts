@@ -15,7 +15,7 @@ import pg from 'pg';
 import { loadConfig } from '../src/config.js';
 import { startApp } from '../src/app.js';
 import { createLogger } from '../src/logger.js';
-import { handleExport } from '../src/http/export.js';
+import { createExportHandler } from '../src/http/export.js';
 import { DEFAULT_HISTORY_URL, seedHistory } from '../scripts/seed-history.js';
 
 export interface HistoryBenchOptions {
@@ -121,11 +121,12 @@ export async function benchHistory(dbUrl: string = DEFAULT_HISTORY_URL, o: Histo
       let exportBase = base;
       const probe = await fetch(`${base}/api/logs/export?vehicle_id=1&from=1970-01-01T00:00:00Z&to=1970-01-01T00:00:01Z`);
       await probe.arrayBuffer();
-      const exportVia = probe.status === 404 ? 'side server (handleExport, same process; the route is not wired in src/app.ts)' : 'service route';
+      const exportVia = probe.status === 404 ? 'side server (createExportHandler, same process; the route is not wired in src/app.ts)' : 'service route';
       if (probe.status === 404) {
+        const handleExport = createExportHandler({ orm: app.orm, authorize: async () => ({ expiresAt: Number.MAX_SAFE_INTEGER }) }, loadConfig({}));
         side = createServer((req, res) => {
           const url = new URL(req.url ?? '/', 'http://localhost');
-          void handleExport({ orm: app.orm, authorize: async () => ({ expiresAt: Number.MAX_SAFE_INTEGER }) }, req, res, url).then((handled) => {
+          void handleExport(req, res, url).then((handled) => {
             if (!handled) res.writeHead(404).end();
           });
         });
