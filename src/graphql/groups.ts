@@ -1,51 +1,52 @@
-// One execution per distinct subscription, not per subscriber. graphql-ws would run every
-// event through `execute` once for each subscriber; subscribers of the same operation with the
-// same variables and the same token scope get the same result, so a group executes it once and
-// hands the same result object to every member. A resuming subscription (`after`) is personal
-// and runs alone.
-import type { ExecutionResult } from 'graphql';
-import { BoundedQueue, SlowConsumerError } from '../live/queue.js';
-import { counted } from '../live/counted.js';
+// One execution per distinct subscription, not per subscriber. graphql-js would run every event
+// through `execute` once for each subscriber; subscribers of the same operation with the same
+// variables and the same token scope get the same result, so a group executes it once and hands
+// the same result object to every member. A resuming subscription (`after`) replays its own
+// history and runs alone. Applies to graphql-ws and SSE alike (an envelop plugin around
+// subscribe); counting and limits are count-subscriptions.ts's.
+import { getOperationAST, getVariableValues, Kind, print, visit, type ExecutionArgs, type ExecutionResult, type subscribe } from 'graphql';
+import type { Plugin } from 'graphql-yoga';
+import { Backpressure, type Transport } from '../live/backpressure.js';
+import { LiveQueue } from '../live/queue.js';
 
-type Source = AsyncIterableIterator<ExecutionResult>;
+/** What graphql's subscribe resolves to: a stream of results, or one result with the errors. */
+type Subscribed = Awaited<ReturnType<typeof subscribe>>;
+type Source = Exclude<Subscribed, ExecutionResult>;
 
-export interface GroupHooks {
-  onJoin(): void;
-  onLeave(): void;
-  onSlowConsumer(): void;
-}
+const isStream = (r: Subscribed): r is Source => Symbol.asyncIterator in r;
 
 class Group {
-  private readonly members = new Set<BoundedQueue<ExecutionResult>>();
-
+  private readonly members = new Set<LiveQueue<ExecutionResult>>();
   constructor(
-    private readonly source: Source,
+    private readonly iterator: Source,
     private readonly onEmpty: () => void,
   ) {
     void this.pump();
   }
 
-  join(capacity: number): BoundedQueue<ExecutionResult> {
-    const member: BoundedQueue<ExecutionResult> = new BoundedQueue<ExecutionResult>(capacity, () => this.leave(member));
+  join(backpressure: Backpressure): LiveQueue<ExecutionResult> {
+    const member: LiveQueue<ExecutionResult> = new LiveQueue<ExecutionResult>(backpressure, () => this.leave(member));
     this.members.add(member);
     return member;
   }
 
-  private leave(member: BoundedQueue<ExecutionResult>): void {
+  private leave(member: LiveQueue<ExecutionResult>): void {
     this.members.delete(member);
     if (this.members.size === 0) {
       this.onEmpty();
-      void this.source.return?.();
+      void this.iterator.return();
     }
   }
 
   private async pump(): Promise<void> {
     try {
-      for await (const result of { [Symbol.asyncIterator]: () => this.source }) {
-        for (const m of this.members) m.push(result);
+      for (;;) {
+        const r = await this.iterator.next();
+        if (r.done) break;
+        for (const m of this.members) m.push(r.value);
       }
     } catch (err) {
-      for (const m of this.members) m.fail(err instanceof Error ? err : new Error(String(err)));
+      for (const m of [...this.members]) m.fail(err instanceof Error ? err : new Error(String(err)));
     } finally {
       this.onEmpty();
       for (const m of [...this.members]) void m.return();
@@ -56,38 +57,73 @@ class Group {
 export class SubscriptionGroups {
   private readonly groups = new Map<string, Group>();
 
-  constructor(
-    private readonly capacity: number,
-    private readonly hooks: GroupHooks,
-  ) {}
-
   get size(): number {
     return this.groups.size;
   }
 
   /**
    * `start` runs the subscription (graphql's subscribe through yoga's envelop). With a key,
-   * members share one run; without one (a resuming subscription) it runs alone.
+   * members share one run; without one it runs alone and its stream is returned as it is.
    */
-  async subscribe(key: string | undefined, start: () => Promise<Source | ExecutionResult>): Promise<Source | ExecutionResult> {
-    let group = key === undefined ? undefined : this.groups.get(key);
+  async subscribe(key: string | undefined, start: () => Promise<Subscribed> | Subscribed, backpressure: Backpressure): Promise<Subscribed> {
+    if (key === undefined) return start();
+    let group = this.groups.get(key);
     if (!group) {
       const source = await start();
-      if (!(Symbol.asyncIterator in source)) return source; // an error result, nothing to share
-      if (key === undefined) return this.track(new Group(source, () => {}).join(this.capacity));
+      if (!isStream(source)) return source; // an error result, nothing to share
       // Another member may have created it while we awaited: join that one, drop ours.
       group = this.groups.get(key);
-      if (group) void source.return?.();
+      if (group) void source.return();
       else {
         const created: Group = new Group(source, () => this.groups.get(key) === created && this.groups.delete(key));
         this.groups.set(key, created);
         group = created;
       }
     }
-    return this.track(group.join(this.capacity));
+    return group.join(backpressure);
   }
+}
 
-  private track(member: BoundedQueue<ExecutionResult>): Source {
-    return counted(member, this.hooks.onJoin, this.hooks.onLeave, (e) => e instanceof SlowConsumerError && this.hooks.onSlowConsumer());
-  }
+type KeyArgs = Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'variableValues'>;
+
+/**
+ * Same group ⇔ same subscription (printed, so spacing does not matter), operation name,
+ * variables and scope. Undefined — run alone — for anything that is not a subscription, that
+ * resumes (an `after` argument that is not null, literally or through a variable or its
+ * default), or whose variables do not coerce (graphql reports those itself).
+ */
+export function groupKey(args: KeyArgs, scope: readonly number[] | undefined): string | undefined {
+  const op = getOperationAST(args.document, args.operationName);
+  if (!op || op.operation !== 'subscription') return undefined;
+  const vars = getVariableValues(args.schema, op.variableDefinitions ?? [], args.variableValues ?? {});
+  if (!vars.coerced) return undefined;
+  const variables = vars.coerced;
+  let resumes = false;
+  visit(args.document, {
+    Argument(node) {
+      if (node.name.value !== 'after') return;
+      const v = node.value;
+      if (v.kind === Kind.VARIABLE ? (variables[v.name.value] ?? null) !== null : v.kind !== Kind.NULL) resumes = true;
+    },
+  });
+  if (resumes) return undefined;
+  const sorted = Object.fromEntries(Object.entries(variables).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify([print(args.document), args.operationName ?? null, sorted, scope ?? null]);
+}
+
+interface GroupContext {
+  scope?: readonly number[];
+}
+
+/** Runs grouped subscriptions through `groups`; `transportOf` names the socket a member is read from. */
+export function useSubscriptionGroups<C extends GroupContext>(groups: SubscriptionGroups, transportOf: (ctx: C) => Transport): Plugin<C> {
+  return {
+    onSubscribe({ args, subscribeFn, setSubscribeFn }) {
+      const ctx = args.contextValue as C;
+      const key = groupKey(args, ctx.scope);
+      if (key === undefined) return; // a personal stream: its own queue is its only buffer
+      const backpressure = new Backpressure(transportOf(ctx));
+      setSubscribeFn((a) => groups.subscribe(key, () => subscribeFn(a), backpressure));
+    },
+  };
 }

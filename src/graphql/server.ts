@@ -1,37 +1,43 @@
 // graphql-yoga for HTTP (queries, SSE subscriptions, GraphiQL) and graphql-ws on the same path
-// and port: one HTTP server, a `ws` server in noServer mode, the upgrade routed by app.ts.
+// and port: a `ws` server in noServer mode that the upgrade router reaches as an UpgradeTarget.
+// Socket operations run through yoga's envelop (getEnveloped), so every plugin — query limits,
+// masking, counting, shared execution — applies to graphql-ws and HTTP alike.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
-import { bearer, onExpiry, type Authenticator, type Principal } from '../auth/tokens.js';
-import type { SocketGuard } from '../sockets/limits.js';
-import type { Logger } from 'pino';
-import { armorPlugins, type QueryLimits } from './armor.js';
-import { SubscriptionGroups } from './groups.js';
-import { closeAll } from '../sockets/close.js';
-import { createYoga, type YogaServerInstance } from 'graphql-yoga';
+import { createYoga, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
+import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import { bearer, onExpiry, type Authenticator, type Principal } from '../auth/tokens.js';
+import { NO_TRANSPORT, socketTransport } from '../live/backpressure.js';
+import { CloseCode } from '../sockets/close-codes.js';
+import { closeAll, closeSocket } from '../sockets/close.js';
+import type { SocketGuard } from '../sockets/limits.js';
+import type { Admission, UpgradeTarget } from '../sockets/upgrade.js';
 import type { ConnectionRegistry } from '../stats.js';
+import { armorPlugins, type QueryLimits } from './armor.js';
 import type { GraphQLContext } from './context.js';
-import { schema } from './schema/index.js';
 import { EXAMPLE_OPERATIONS } from './examples.js';
+import { SubscriptionGroups, useSubscriptionGroups } from './groups.js';
+import { useCountSubscriptions } from './plugins/count-subscriptions.js';
+import { schema } from './schema/index.js';
 
 /** The per-process parts of the context; the caller's scope is added per request/socket. */
 export type BaseContext = Omit<GraphQLContext, 'scope' | 'expiresAt' | 'transport'>;
 
+/** yoga's server context: Node's request, and for graphql-ws operations who connected on which socket. */
 interface ServerContext {
   req?: IncomingMessage;
-  /** Set for graphql-ws operations: who connected (verified in connection_init). */
   wsPrincipal?: Principal;
+  wsSocket?: WebSocket;
 }
 
-type SocketExtra = {
-  unregister?: () => void;
-  cancelExpiry?: () => void;
-  principal?: Principal;
-  operations?: Set<string>;
-};
+type Enveloped = ReturnType<YogaServerInstance<ServerContext, GraphQLContext>['getEnveloped']>;
+
+type SocketExtra = { principal?: Principal; unregister?: () => void; cancelExpiry?: () => void };
+type SocketContext = WsContext<Record<string, unknown>, SocketExtra & { socket: WebSocket; request: IncomingMessage }>;
 
 export interface GraphQLServerOptions {
   base: BaseContext;
@@ -47,15 +53,20 @@ export interface GraphQLServerOptions {
   maxPayload: number;
 }
 
-const CLOSE_UNAUTHORIZED = 4401;
-const CLOSE_FORBIDDEN = 4403;
-const CLOSE_TOO_MANY_MESSAGES = 4429;
+// graphql-ws's default connectionInitWaitTimeout. A client sends connection_init right after the
+// upgrade; a socket that has not by then is closed (4408), and cut a second later if it does not
+// answer the close either. It held its per-address connection slot for ws's 30 s close timeout
+// before, so 200 silent sockets locked every client of their address out (issue 12).
+const HANDSHAKE_WINDOW_MS = 3_000;
 
-export class GraphQLServer {
+export class GraphQLServer implements UpgradeTarget {
   readonly yoga: YogaServerInstance<ServerContext, GraphQLContext>;
   private readonly wss: WebSocketServer;
   private readonly disposable: { dispose(): void | Promise<void> };
-  private readonly groups: SubscriptionGroups;
+  /** The envelop each graphql-ws operation was prepared with, for graphql-ws's execute/subscribe. */
+  private readonly envelopes = new WeakMap<ExecutionArgs, Enveloped>();
+  /** Sockets that sent connection_init; the others are closed when their handshake window ends. */
+  private readonly initialised = new WeakSet<WebSocket>();
 
   constructor(private readonly o: GraphQLServerOptions) {
     this.yoga = createYoga<ServerContext, GraphQLContext>({
@@ -68,103 +79,34 @@ export class GraphQLServer {
         warn: (...args: unknown[]) => o.logger.warn({ args }, 'graphql'),
         error: (...args: unknown[]) => o.logger.error({ err: args.find((a) => a instanceof Error), args }, 'graphql'),
       },
-      maskedErrors: true, // unexpected errors reach clients as INTERNAL_SERVER_ERROR, details in our log
+      maskedErrors: true,
       landingPage: false,
       graphiql: { title: 'SEANO telemetry', defaultQuery: EXAMPLE_OPERATIONS },
-      plugins: armorPlugins(o.queryLimits, (limit) => o.registry.refused(`graphql_${limit}`)),
+      plugins: [
+        ...armorPlugins(o.queryLimits, (limit) => o.registry.refused(`graphql_${limit}`)),
+        // Counting first: a refused SSE stream never reaches the groups.
+        useCountSubscriptions({ registry: o.registry, guard: o.guard }),
+        useSubscriptionGroups<ServerContext & GraphQLContext>(new SubscriptionGroups(), (ctx) => (ctx.wsSocket ? socketTransport(ctx.wsSocket) : NO_TRANSPORT)),
+      ],
       cors: o.allowedOrigins ? { origin: [...o.allowedOrigins], credentials: true } : undefined,
       context: async ({ wsPrincipal, request }): Promise<GraphQLContext> => {
-        let principal = wsPrincipal;
-        if (!principal) {
-          try {
-            principal = await o.auth.verify(bearer(request.headers.get('authorization')));
-          } catch (err) {
-            o.registry.refused('unauthorized');
-            throw new GraphQLError(err instanceof Error ? err.message : 'unauthorized', {
-              extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
-            });
-          }
-        }
+        const principal = wsPrincipal ?? (await this.verifyRequest(request));
         return { ...o.base, scope: principal.scope, expiresAt: principal.expiresAt, transport: wsPrincipal ? 'ws' : 'http' };
       },
     });
 
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, perMessageDeflate: false });
-    this.groups = new SubscriptionGroups(o.base.subscriberCapacity, {
-      onJoin: () => o.registry.activeSubscriptions++,
-      onLeave: () => o.registry.activeSubscriptions--,
-      onSlowConsumer: () => o.registry.slowConsumers++,
-    });
-    const yoga = this.yoga;
     this.disposable = useServer<Record<string, unknown>, SocketExtra>(
       {
-        onConnect: async (ctx) => {
-          const auth = ctx.connectionParams?.authorization;
-          let principal: Principal;
-          try {
-            principal = await o.auth.verify(bearer(typeof auth === 'string' ? auth : undefined));
-          } catch {
-            o.registry.refused('unauthorized');
-            ctx.extra.socket.close(CLOSE_UNAUTHORIZED, 'Unauthorized');
-            return false;
-          }
-          ctx.extra.principal = principal;
-          // The socket must not outlive its token: close with 4403; the client reconnects with a new one.
-          ctx.extra.cancelExpiry = onExpiry(principal, () => ctx.extra.socket.close(CLOSE_FORBIDDEN, 'token expired'));
-          ctx.extra.unregister = o.registry.add({ surface: 'graphql', connectedAt: new Date(), endpoint: '/graphql', scope: principal.scope });
-          return true;
-        },
-        onComplete: (ctx, id) => {
-          ctx.extra.operations?.delete(id);
-        },
+        connectionInitWaitTimeout: 0, // the window is accept()'s, which also cuts a peer that ignores the close
+        onConnect: (ctx) => this.connect(ctx as SocketContext),
         onClose: (ctx) => {
           ctx.extra.unregister?.();
           ctx.extra.cancelExpiry?.();
         },
-        execute: (args) => (args.rootValue as Envelope).execute(args) as never,
-        subscribe: (args) => {
-          const { subscribe, groupKey } = args.rootValue as Envelope;
-          return this.groups.subscribe(groupKey, async () => (await subscribe(args)) as never) as never;
-        },
-        // Run socket operations through yoga's envelop so its plugins (masking, limits) apply.
-        onSubscribe: async (ctx, id, payload) => {
-          const operations = (ctx.extra.operations ??= new Set());
-          if (operations.size >= o.maxSubscriptionsPerConnection) {
-            o.registry.refused('subscriptions_per_connection');
-            return [
-              new GraphQLError(`at most ${o.maxSubscriptionsPerConnection} operations per connection (GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION)`, {
-                extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' },
-              }),
-            ];
-          }
-          operations.add(id);
-          const enveloped = yoga.getEnveloped({ req: ctx.extra.request, params: payload, wsPrincipal: ctx.extra.principal } as never);
-          let document;
-          try {
-            document = enveloped.parse(payload.query);
-          } catch (err) {
-            return [err as never];
-          }
-          // graphql-armor's rules throw their GraphQLError; answer it as this operation's error.
-          let errors: readonly GraphQLError[];
-          try {
-            errors = enveloped.validate(enveloped.schema, document);
-          } catch (err) {
-            if (err instanceof GraphQLError) return [err];
-            throw err;
-          }
-          if (errors.length > 0) return errors;
-          const contextValue = await enveloped.contextFactory();
-          const args: ExecutionArgs = {
-            schema: enveloped.schema,
-            operationName: payload.operationName,
-            document,
-            variableValues: payload.variables,
-            contextValue,
-            rootValue: { execute: enveloped.execute, subscribe: enveloped.subscribe, groupKey: groupKey(payload, ctx.extra.principal) } satisfies Envelope,
-          };
-          return args;
-        },
+        onSubscribe: (ctx, _id, payload) => this.prepare(ctx as SocketContext, payload),
+        execute: (args) => this.envelopeOf(args).execute(args),
+        subscribe: (args) => this.envelopeOf(args).subscribe(args),
       },
       this.wss,
       o.keepAliveMs,
@@ -175,32 +117,96 @@ export class GraphQLServer {
     return this.wss.clients.size;
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.o.guard.watchRate(ws, () => {
-        this.o.registry.refused('rate_limited');
-        ws.close(CLOSE_TOO_MANY_MESSAGES, 'too many messages per second (WS_MAX_MESSAGES_PER_SECOND)');
-      });
-      this.wss.emit('connection', ws, req);
+  serves(pathname: string): boolean {
+    return pathname === '/graphql';
+  }
+
+  /** graphql-ws authenticates in connection_init (connectionParams), after the upgrade. */
+  async admit(req: IncomingMessage): Promise<Admission> {
+    return { ok: true, accept: (socket: Duplex, head: Buffer) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, req)) };
+  }
+
+  private accept(ws: WebSocket, req: IncomingMessage): void {
+    this.o.guard.watchRate(ws, () => {
+      this.o.registry.refused('rate_limited');
+      void closeSocket(ws, CloseCode.TooManyMessages, 'too many messages per second (WS_MAX_MESSAGES_PER_SECOND)');
     });
+    const window = setTimeout(() => {
+      if (!this.initialised.has(ws)) void closeSocket(ws, CloseCode.ConnectionInitialisationTimeout, 'Connection initialisation timeout');
+    }, HANDSHAKE_WINDOW_MS);
+    window.unref();
+    ws.once('close', () => clearTimeout(window));
+    this.wss.emit('connection', ws, req);
+  }
+
+  private async verifyRequest(request: Request): Promise<Principal> {
+    try {
+      return await this.o.auth.verify(bearer(request.headers.get('authorization')));
+    } catch (err) {
+      this.o.registry.refused('unauthorized');
+      throw new GraphQLError(err instanceof Error ? err.message : 'unauthorized', { extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } } });
+    }
+  }
+
+  private async connect(ctx: SocketContext): Promise<boolean> {
+    const { socket } = ctx.extra;
+    this.initialised.add(socket);
+    const auth = ctx.connectionParams?.authorization;
+    let principal: Principal;
+    try {
+      principal = await this.o.auth.verify(bearer(typeof auth === 'string' ? auth : undefined));
+    } catch {
+      this.o.registry.refused('unauthorized');
+      void closeSocket(socket, CloseCode.Unauthorized, 'Unauthorized');
+      return false;
+    }
+    ctx.extra.principal = principal;
+    // The socket must not outlive its token: close with 4403; the client reconnects with a new one.
+    ctx.extra.cancelExpiry = onExpiry(principal, () => void closeSocket(socket, CloseCode.Forbidden, 'token expired'));
+    ctx.extra.unregister = this.o.registry.add({ surface: 'graphql', connectedAt: new Date(), endpoint: '/graphql', scope: principal.scope });
+    return true;
+  }
+
+  /** graphql-ws's onSubscribe: the operation parsed and validated through yoga's envelop, or its errors. */
+  private async prepare(ctx: SocketContext, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+    // graphql-ws lists an operation from its subscribe message until it ends, however it ends, so
+    // a slot is free again after a validation error or a failed subscribe (our own set leaked).
+    if (Object.keys(ctx.subscriptions).length > this.o.maxSubscriptionsPerConnection) {
+      this.o.registry.refused('subscriptions_per_connection');
+      const message = `at most ${this.o.maxSubscriptionsPerConnection} operations per connection (GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION)`;
+      return [new GraphQLError(message, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
+    }
+    const server: ServerContext = { req: ctx.extra.request, wsPrincipal: ctx.extra.principal, wsSocket: ctx.extra.socket };
+    // A socket's operation has no Fetch Request; yoga's plugins read `request` for HTTP only.
+    const enveloped = this.yoga.getEnveloped({ ...server, params: payload } as ServerContext & YogaInitialContext);
+    try {
+      const document = enveloped.parse(payload.query);
+      // graphql-armor's rules throw their GraphQLError: answered as this operation's error.
+      const errors = enveloped.validate(enveloped.schema, document);
+      if (errors.length > 0) return errors;
+      const args: ExecutionArgs = {
+        schema: enveloped.schema,
+        operationName: payload.operationName,
+        document,
+        variableValues: payload.variables,
+        contextValue: await enveloped.contextFactory(),
+      };
+      this.envelopes.set(args, enveloped);
+      return args;
+    } catch (err) {
+      if (err instanceof GraphQLError) return [err];
+      throw err;
+    }
+  }
+
+  private envelopeOf(args: ExecutionArgs): Enveloped {
+    const enveloped = this.envelopes.get(args);
+    if (!enveloped) throw new Error('graphql-ws ran an operation that onSubscribe did not prepare');
+    return enveloped;
   }
 
   async close(): Promise<void> {
-    await closeAll(this.wss, 1001, 'server shutting down');
+    await closeAll(this.wss, CloseCode.GoingAway, 'server shutting down');
     await this.disposable.dispose();
   }
 }
-
-interface Envelope {
-  execute: (args: ExecutionArgs) => unknown;
-  subscribe: (args: ExecutionArgs) => unknown;
-  /** Same operation, variables and scope → same results: executed once for all (groups.ts). */
-  groupKey: string | undefined;
-}
-
-function groupKey(p: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null }, principal?: Principal): string | undefined {
-  // A resuming subscription replays its own history first: never shared.
-  if (/\bafter\s*:\s*[^$\s]/.test(p.query) || (p.variables?.after ?? null) !== null) return undefined;
-  return JSON.stringify([p.query, p.operationName ?? null, p.variables ?? null, principal?.scope ?? null]);
-}
-

@@ -1,17 +1,18 @@
-// The seed's JSON messages (SPEC §5), snake_case, field for field, plus an additive `id`.
+// The seed's JSON messages (SPEC §5), snake_case, field for field, plus an additive `id`. Each
+// kind's own fields come from its entry in LOG_KINDS.
 import type { LogEvent } from '../logs/event.js';
+import { LOG_KINDS } from '../logs/kinds.js';
 
 export function logFrame(e: LogEvent, connectionCount: number, now = new Date()): string {
-  const common = { vehicle_id: e.vehicleId };
-  const tail = { timestamp: e.timestamp, broadcast_time: now.toISOString(), connection_count: connectionCount, id: e.id };
-  switch (e.type) {
-    case 'raw_log':
-      return JSON.stringify({ type: 'raw_log', ...common, data: e.message, ...tail });
-    case 'sensor_log':
-      return JSON.stringify({ type: 'sensor_log', ...common, sensor_id: e.sensorId, data: e.data, ...tail });
-    case 'vehicle_log':
-      return JSON.stringify({ type: 'vehicle_log', ...common, data: e.data, ...tail });
-  }
+  return JSON.stringify({
+    type: e.type,
+    vehicle_id: e.vehicleId,
+    ...LOG_KINDS[e.type].frame(e),
+    timestamp: e.timestamp,
+    broadcast_time: now.toISOString(),
+    connection_count: connectionCount,
+    id: e.id,
+  });
 }
 
 export function connectionFrame(connectionCount: number, now = new Date()): string {
@@ -24,3 +25,16 @@ export function connectionFrame(connectionCount: number, now = new Date()): stri
 }
 
 export const invalidJsonFrame = JSON.stringify({ type: 'error', message: 'Invalid JSON format' });
+
+/** The answer to a client's text frame: a pong for a ping, an error for what is not a JSON object, else nothing. */
+export function answerFrame(text: string | undefined): string | undefined {
+  let msg: unknown;
+  try {
+    msg = text === undefined ? undefined : JSON.parse(text);
+  } catch {
+    msg = undefined;
+  }
+  if (msg === undefined || typeof msg !== 'object' || msg === null) return invalidJsonFrame;
+  const { type, timestamp } = msg as { type?: unknown; timestamp?: unknown };
+  return type === 'ping' ? JSON.stringify({ type: 'pong', timestamp }) : undefined;
+}

@@ -1,65 +1,54 @@
-// The /api/ws adapter for the original pages: hub events → the seed's JSON frames.
-// A broadcast is serialised once and the same string goes to every matching socket; only a
-// socket resuming with ?after= gets its own stream (its replay is personal).
+// The /api/ws adapter for the original pages: live events → the seed's JSON frames.
+// A broadcast is serialised once and the same bytes go to every matching socket; only a socket
+// resuming with ?after= reads its own stream (its replay is personal). Every send goes through
+// the live path's one backpressure policy: a socket that lags is closed with 1013.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { ReplaySource } from '../live/stream.js';
-import { openLogStream } from '../live/stream.js';
-import type { LogHub } from '../live/hub.js';
+import { onExpiry, type Authenticator, type Principal } from '../auth/tokens.js';
+import { Backpressure, DEFAULT_LAG_LIMITS, SlowConsumerError, socketTransport, type LagLimits } from '../live/backpressure.js';
 import { matches, type LogFilter } from '../live/filter.js';
-import type { ConnectionRegistry } from '../stats.js';
-import { connectionFrame, invalidJsonFrame, logFrame } from './frames.js';
-import { parseVehicleId } from '../logs/params.js';
-import { onExpiry, type Principal } from '../auth/tokens.js';
+import type { LogHub } from '../live/hub.js';
+import { openLive, type ReplaySource } from '../live/stream.js';
+import type { LogEvent } from '../logs/event.js';
+import { CloseCode } from '../sockets/close-codes.js';
+import { closeAll, closeSocket } from '../sockets/close.js';
 import type { SocketGuard } from '../sockets/limits.js';
-import { closeAll } from '../sockets/close.js';
+import type { Admission, UpgradeTarget } from '../sockets/upgrade.js';
+import type { ConnectionRegistry } from '../stats.js';
+import { answerFrame, connectionFrame, logFrame } from './frames.js';
+import { alertFrame } from './alert-frame.js';
+import type { AlertSource } from '../alerts/feed.js';
+import { allows } from '../auth/tokens.js';
+import { admitLegacy, servesLegacy, type LegacyRoute } from './route.js';
 
 export interface LegacyWsOptions {
   hub: LogHub;
   source: ReplaySource;
+  /** Alert changes (SPEC §10): an additive `alert` frame to every socket following that vessel. */
+  alerts?: AlertSource;
   registry: ConnectionRegistry;
-  guard: SocketGuard;
+  auth: Authenticator;
+  guard: Pick<SocketGuard, 'watchRate'>;
   logger: Logger;
-  /** Bytes a socket may have queued unsent before it is closed with 1013 (slow consumer). */
-  maxBufferedBytes: number;
   /** Inbound frame limit: clients only send pings. */
   maxPayload: number;
   heartbeatMs: number;
-  subscriberCapacity: number;
+  /** When a socket lags (bytes unsent, events waiting); the live path's defaults unless set. */
+  lagLimits?: LagLimits;
 }
 
 interface Client {
   socket: WebSocket;
   filter: LogFilter;
-  /** True while this socket replays ?after= on its own stream; the broadcast skips it. */
+  backpressure: Backpressure;
+  /** True while this socket reads ?after= on its own stream; the broadcast skips it. */
   personal: boolean;
   alive: boolean;
 }
 
-export const CLOSE_GOING_AWAY = 1001;
-export const CLOSE_TRY_AGAIN_LATER = 1013;
-export const CLOSE_POLICY_VIOLATION = 1008;
-
-export type RouteResult = { ok: true; filter: LogFilter; after?: string; endpoint: string } | { ok: false; status: number; message: string };
-
-/** `/api/ws`, `/api/ws/vehicle/{id}`, optional `?after=`; anything else is refused before the upgrade. */
-export function routeLegacy(url: URL): RouteResult {
-  const m = /^\/api\/ws(?:\/vehicle\/([^/]+))?\/?$/.exec(url.pathname);
-  if (!m) return { ok: false, status: 404, message: 'Not Found' };
-  const filter: LogFilter = {};
-  if (m[1] !== undefined) {
-    const id = parseVehicleId(m[1]);
-    if (id === undefined) return { ok: false, status: 400, message: `invalid vehicle id "${m[1].slice(0, 32)}"` };
-    filter.vehicleId = id;
-  }
-  const after = url.searchParams.get('after') ?? undefined;
-  if (after !== undefined && !/^\d{1,19}$/.test(after)) return { ok: false, status: 400, message: 'after must be a log id' };
-  return { ok: true, filter, after, endpoint: url.pathname.replace(/\/$/, '') };
-}
-
-export class LegacyWsServer {
+export class LegacyWsServer implements UpgradeTarget {
   private readonly wss: WebSocketServer;
   private readonly clients = new Set<Client>();
   private readonly unlisten: () => void;
@@ -67,7 +56,9 @@ export class LegacyWsServer {
 
   constructor(private readonly o: LegacyWsOptions) {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: o.maxPayload, perMessageDeflate: false });
-    this.unlisten = o.hub.listen((e) => this.broadcast(e));
+    const offLogs = o.hub.listen((e) => this.broadcast(e));
+    const offAlerts = o.alerts?.listen((a) => this.broadcastFrame(a.vehicleId, alertFrame(a)));
+    this.unlisten = () => (offLogs(), offAlerts?.());
     this.heartbeat = setInterval(() => this.ping(), o.heartbeatMs).unref();
   }
 
@@ -75,72 +66,68 @@ export class LegacyWsServer {
     return this.clients.size;
   }
 
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, route: Extract<RouteResult, { ok: true }>, principal: Principal): void {
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, route, principal));
+  serves(pathname: string): boolean {
+    return servesLegacy(pathname);
   }
 
-  private accept(ws: WebSocket, route: Extract<RouteResult, { ok: true }>, principal: Principal): void {
+  async admit(req: IncomingMessage, url: URL): Promise<Admission> {
+    const admitted = await admitLegacy(req, url, this.o.auth);
+    if (!admitted.ok) return admitted;
+    const { route, principal } = admitted;
+    return {
+      ok: true,
+      accept: (socket: Duplex, head: Buffer) => this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, route, principal)),
+    };
+  }
+
+  private accept(ws: WebSocket, route: LegacyRoute, principal: Principal): void {
     const { scope } = principal;
     // A socket outlives its token otherwise: close it when the token expires; the client
     // reconnects with a fresh one (and ?after= its last id).
-    const cancelExpiry = onExpiry(principal, () => ws.close(CLOSE_POLICY_VIOLATION, 'token expired'));
-    const client: Client = { socket: ws, filter: { ...route.filter, scope }, personal: route.after !== undefined, alive: true };
+    const cancelExpiry = onExpiry(principal, () => void closeSocket(ws, CloseCode.PolicyViolation, 'token expired'));
+    const client: Client = {
+      socket: ws,
+      filter: { ...route.filter, scope },
+      backpressure: new Backpressure(socketTransport(ws), this.o.lagLimits ?? DEFAULT_LAG_LIMITS),
+      personal: route.after !== undefined,
+      alive: true,
+    };
     this.clients.add(client);
-    const unregister = this.o.registry.add({
-      surface: 'legacy',
-      connectedAt: new Date(),
-      endpoint: route.endpoint,
-      vehicleFilter: route.filter.vehicleId,
-      scope,
-    });
+    const unregister = this.o.registry.add({ surface: 'legacy', connectedAt: new Date(), endpoint: route.endpoint, vehicleFilter: route.filter.vehicleId, scope });
     ws.send(connectionFrame(this.clients.size));
     ws.on('pong', () => (client.alive = true));
     this.o.guard.watchRate(ws, () => {
       this.o.registry.refused('rate_limited');
-      ws.close(CLOSE_POLICY_VIOLATION, 'too many messages per second (WS_MAX_MESSAGES_PER_SECOND)');
+      void closeSocket(ws, CloseCode.PolicyViolation, 'too many messages per second (WS_MAX_MESSAGES_PER_SECOND)');
     });
-    ws.on('message', (data, isBinary) => this.onMessage(client, data.toString(), isBinary));
+    ws.on('message', (data, isBinary) => {
+      const answer = answerFrame(isBinary ? undefined : data.toString());
+      if (answer !== undefined) this.send(client, answer);
+    });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
       this.clients.delete(client);
       unregister();
       cancelExpiry();
     });
-    if (route.after !== undefined) void this.runPersonal(client, route.after);
-  }
-
-  private onMessage(client: Client, text: string, isBinary: boolean): void {
-    let msg: unknown;
-    try {
-      msg = isBinary ? undefined : JSON.parse(text);
-    } catch {
-      msg = undefined;
-    }
-    if (msg === undefined || typeof msg !== 'object' || msg === null) {
-      this.send(client, invalidJsonFrame);
-      return;
-    }
-    const { type, timestamp } = msg as { type?: unknown; timestamp?: unknown };
-    if (type === 'ping') this.send(client, JSON.stringify({ type: 'pong', timestamp }));
+    if (route.after !== undefined) void this.readOwnStream(client, route.after);
   }
 
   /** Replay after `after`, then live, on this socket's own stream. */
-  private async runPersonal(client: Client, after: string): Promise<void> {
-    const stream = openLogStream(this.o.hub, this.o.source, { filter: client.filter, after, capacity: this.o.subscriberCapacity });
-    client.socket.once('close', () => {
-      void stream.return?.();
-    });
+  private async readOwnStream(client: Client, after: string): Promise<void> {
+    const stream = openLive(this.o.hub, this.o.source, { filter: client.filter, after, backpressure: client.backpressure });
+    client.socket.once('close', () => void stream.return?.());
     try {
       for await (const e of stream) {
         if (!this.send(client, logFrame(e, this.clients.size))) break;
       }
     } catch (err) {
       this.o.logger.debug({ err }, 'legacy resume stream ended');
-      this.closeSlow(client);
+      this.closeSlow(client, err instanceof SlowConsumerError);
     }
   }
 
-  private broadcast(e: Parameters<typeof logFrame>[0]): void {
+  private broadcast(e: LogEvent): void {
     let frame: Buffer | undefined;
     for (const client of this.clients) {
       if (client.personal || !matches(client.filter, e)) continue;
@@ -149,24 +136,29 @@ export class LegacyWsServer {
     }
   }
 
-  /** Sends unless the socket is over its buffer cap; a slow consumer is closed with 1013. */
+  private broadcastFrame(vehicleId: number, text: string): void {
+    const frame = Buffer.from(text);
+    for (const c of this.clients) if ((c.filter.vehicleId ?? vehicleId) === vehicleId && allows(c.filter.scope, vehicleId)) this.send(c, frame);
+  }
+
+  /** Sends unless the socket lags (then it is closed with 1013: reconnect with ?after=). */
   private send(client: Client, frame: string | Buffer): boolean {
     const ws = client.socket;
     if (ws.readyState !== ws.OPEN) return false;
-    if (ws.bufferedAmount > this.o.maxBufferedBytes) {
-      this.closeSlow(client);
+    if (client.backpressure.lag(0) !== undefined) {
+      this.closeSlow(client, true);
       return false;
     }
     ws.send(frame, { binary: false }); // a text frame, also when handed bytes
     return true;
   }
 
-  private closeSlow(client: Client): void {
+  private closeSlow(client: Client, slow: boolean): void {
     if (client.socket.readyState !== client.socket.OPEN) return;
-    this.o.registry.slowConsumers++;
-    client.socket.close(CLOSE_TRY_AGAIN_LATER, 'slow consumer: reconnect with ?after=<last id>');
-    // A peer that stopped reading will not answer the close handshake either.
-    setTimeout(() => client.socket.terminate(), 1000).unref();
+    if (slow) this.o.registry.slowConsumers++;
+    // A peer that stopped reading will not answer the close handshake either: cut after a second.
+    const why = slow ? 'slow consumer' : 'live stream failed';
+    void closeSocket(client.socket, CloseCode.TryAgainLater, `${why}: reconnect with ?after=<last id>`);
   }
 
   private ping(): void {
@@ -183,7 +175,7 @@ export class LegacyWsServer {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     this.unlisten();
-    await closeAll(this.wss, CLOSE_GOING_AWAY, 'server shutting down');
+    await closeAll(this.wss, CloseCode.GoingAway, 'server shutting down');
     await new Promise<void>((resolve) => this.wss.close(() => resolve()));
   }
 }

@@ -1,14 +1,10 @@
-// A bounded async queue: one per live subscriber. The hub pushes synchronously and never waits;
-// a consumer that falls more than `capacity` events behind is ended with SlowConsumerError
-// instead of growing the server's memory or delaying anyone else.
+// The one buffer between the hub (which pushes synchronously and never waits) and a subscriber
+// that pulls at its own pace. Its bound is the backpressure policy (backpressure.ts): a
+// subscriber that lags is dealt with here, in `lagged`, instead of growing the server's memory or
+// delaying anyone else.
+import { Backpressure, SlowConsumerError } from './backpressure.js';
 
-export class SlowConsumerError extends Error {
-  constructor(capacity: number) {
-    super(`subscriber fell more than ${capacity} events behind and was dropped; resume with after=<last id>`);
-  }
-}
-
-export class BoundedQueue<T> implements AsyncIterableIterator<T> {
+export class LiveQueue<T> implements AsyncIterableIterator<T> {
   private items: T[] = [];
   private head = 0;
   private waiter: ((r: IteratorResult<T>) => void) | undefined;
@@ -17,11 +13,12 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
   private closed = false;
 
   constructor(
-    private readonly capacity: number,
+    private readonly backpressure: Backpressure = new Backpressure(),
+    /** Runs once when the queue stops taking items: returned or failed. */
     private readonly onClose: () => void = () => {},
   ) {}
 
-  /** True once the consumer was dropped for falling behind. */
+  /** True once the subscriber was dropped (lagged, or failed by its source). */
   get failed(): boolean {
     return this.error !== undefined;
   }
@@ -32,14 +29,20 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
 
   push(item: T): void {
     if (this.closed || this.error) return;
+    const lag = this.backpressure.lag(this.length);
+    if (lag !== undefined) return this.lagged(lag);
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = this.failWaiter = undefined;
       w({ value: item, done: false });
       return;
     }
-    if (this.length >= this.capacity) return this.fail(new SlowConsumerError(this.capacity));
     this.items.push(item);
+  }
+
+  /** What a lagging subscriber gets. Issue 14's conflation (keep the newest per key) goes here. */
+  private lagged(why: string): void {
+    this.fail(new SlowConsumerError(why));
   }
 
   fail(error: Error): void {
@@ -48,7 +51,8 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     this.items = [];
     this.head = 0;
     this.onClose();
-    if (this.failWaiter) this.failWaiter(error);
+    this.failWaiter?.(error);
+    this.waiter = this.failWaiter = undefined;
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -70,15 +74,23 @@ export class BoundedQueue<T> implements AsyncIterableIterator<T> {
     });
   }
 
+  /** Ends the queue; a consumer parked in next() gets `done` at once. */
   return(): Promise<IteratorResult<T>> {
     if (!this.closed) {
       this.closed = true;
       this.items = [];
-      this.onClose();
+      this.head = 0;
+      if (!this.error) this.onClose();
       this.waiter?.({ value: undefined, done: true });
       this.waiter = this.failWaiter = undefined;
     }
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Ends the queue and rejects with `error` (an async generator's throw, for graphql's types). */
+  async throw(error: unknown): Promise<IteratorResult<T>> {
+    await this.return();
+    throw error;
   }
 
   [Symbol.asyncIterator](): this {

@@ -1,5 +1,5 @@
-// A live log stream that can resume: replay what is stored after `after`, then go on live,
-// with no gap and no duplicate.
+// The one way to open a live log stream: filtered, and resumable — replay what is stored after
+// `after`, then go on live, with no gap and no duplicate. Both sockets and SSE read it.
 //
 // Why it holds: the hub listener is registered *before* each replay query. A log committed
 // before the query is in its result; one committed after is published after its commit, so it
@@ -8,32 +8,37 @@
 // If live events overflow the queue during a long replay, the queue is dropped and the replay
 // simply reads further: everything published is also in the database.
 import type { LogEvent } from '../logs/event.js';
+import { Backpressure } from './backpressure.js';
 import { matches, type LogFilter } from './filter.js';
 import type { LogHub } from './hub.js';
-import { BoundedQueue } from './queue.js';
+import { LiveQueue } from './queue.js';
 
 export interface ReplaySource {
   /** Stored logs matching the filter with id > afterId, oldest first, at most `limit`. */
   logsAfter(filter: LogFilter, afterId: string, limit: number): Promise<LogEvent[]>;
 }
 
-export interface StreamOptions {
+/** What the stream needs of the hub: a synchronous listener, removable. */
+export type LiveSource = Pick<LogHub, 'listen'>;
+
+export interface LiveOptions {
   filter: LogFilter;
-  /** Resume after this log id (exclusive); undefined = live only. */
+  /** Resume after this log id (exclusive, a parsed decimal id); undefined = live only. */
   after?: string;
-  /** Live events a subscriber may fall behind before it is dropped. */
-  capacity: number;
+  /** Bounds the live events waiting for the reader (default: the shared limits, no transport). */
+  backpressure?: Backpressure;
 }
 
-const REPLAY_PAGE = 500;
+export const REPLAY_PAGE = 500;
 
-export function openLogStream(hub: LogHub, source: ReplaySource, o: StreamOptions): AsyncIterableIterator<LogEvent> {
-  const open = () => {
-    const q: BoundedQueue<LogEvent> = new BoundedQueue<LogEvent>(o.capacity, () => unlisten());
+export function openLive(hub: LiveSource, source: ReplaySource, o: LiveOptions): AsyncIterableIterator<LogEvent> {
+  const backpressure = o.backpressure ?? new Backpressure();
+  const listen = () => {
+    const q: LiveQueue<LogEvent> = new LiveQueue<LogEvent>(backpressure, () => unlisten());
     const unlisten = hub.listen((e) => matches(o.filter, e) && q.push(e));
     return q;
   };
-  let queue = open();
+  let queue = listen();
   let closed = false;
 
   async function* run(): AsyncGenerator<LogEvent> {
@@ -46,7 +51,7 @@ export function openLogStream(hub: LogHub, source: ReplaySource, o: StreamOption
         if (page.length > 0) last = BigInt(page[page.length - 1]!.id);
         if (page.length === REPLAY_PAGE) continue;
         if (!queue.failed) break;
-        queue = open(); // fell behind during the replay: listen again and read on from the database
+        queue = listen(); // fell behind during the replay: listen again and read on from the database
       }
     }
     for (;;) {
@@ -60,8 +65,8 @@ export function openLogStream(hub: LogHub, source: ReplaySource, o: StreamOption
   const gen = run();
   return {
     next: () => gen.next(),
-    // Close the queue first: a generator parked on `await queue.next()` would otherwise
-    // not see return() until the next event arrived (an idle subscription would leak).
+    // End the queue first: a generator parked on `await queue.next()` would otherwise not see
+    // return() until the next event arrived (an idle subscription would leak).
     return: async () => {
       closed = true;
       await queue.return();

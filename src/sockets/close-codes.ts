@@ -1,4 +1,5 @@
-// Every close code this service sends, in one place (graphql-ws keeps its own in its CloseCode).
+// Every close code this service sends, in one place (graphql-ws keeps its own in its CloseCode;
+// the 44xx members here are the ones we send ourselves, with graphql-ws's numbers).
 export enum CloseCode {
   /** Server stopping: reconnect (and resume with `after`). */
   GoingAway = 1001,
@@ -10,6 +11,8 @@ export enum CloseCode {
   Unauthorized = 4401,
   /** graphql-ws: the token expired or does not allow this. */
   Forbidden = 4403,
+  /** graphql-ws: no connection_init within the handshake window. */
+  ConnectionInitialisationTimeout = 4408,
   /** graphql-ws: too many messages per second. */
   TooManyMessages = 4429,
 }
