@@ -4,7 +4,8 @@
 // against that database; every figure is measured over HTTP in this run and printed as one JSON
 // object: Query.logs one-hour windows, the CSV and NDJSON export of one vessel's whole history and
 // the CSV of the whole fleet's, and — when
-// the schema has them — Query.series (30 days, 500 buckets) and Query.track (one day).
+// the schema has them — Query.series (30 days, 500 buckets) and Query.track (one day); then
+// Query.fleet(at), Query.gaps and Query.missions (bench/fleet-history.ts).
 import { cpus } from 'node:os';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -17,6 +18,7 @@ import { startApp } from '../src/app.js';
 import { createLogger } from '../src/logger.js';
 import { createExportHandler } from '../src/http/export.js';
 import { DEFAULT_HISTORY_URL, seedHistory } from '../scripts/seed-history.js';
+import { benchFleetHistory, type Timed } from './fleet-history.js';
 
 export interface HistoryBenchOptions {
   /** Rows the database should hold; seeded up to it when short. */
@@ -210,6 +212,10 @@ export async function benchHistory(dbUrl: string = DEFAULT_HISTORY_URL, o: Histo
         track = { runs, window: '1 day', max_points: 1000, ...stats(ms), points: summary(points), positions_in_day: summary(inputs) };
       }
 
+      // (e) fleet(at), gaps and missions (bench/fleet-history.ts)
+      const fleet = await benchFleetHistory({ gql, randomLog, runs, log });
+      const figures = (t: Timed, size: string) => ({ runs, ...stats(t.ms), [size]: summary(t.sizes) });
+
       return {
         machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version },
         database: { rows: Number(shape!.rows), vehicles: shape!.vehicles, cache, ...(seeded && { seeded_now: seeded }) },
@@ -218,6 +224,10 @@ export async function benchHistory(dbUrl: string = DEFAULT_HISTORY_URL, o: Histo
         export_whole_fleet_csv: exportFleet,
         ...(series ? { series_30_days_500_buckets: series } : { series: 'not in schema.graphql' }),
         ...(track ? { track_one_day: track } : { track: 'not in schema.graphql' }),
+        fleet_at: figures(fleet.fleetAt, 'vessels_with_telemetry'),
+        gaps_one_day: figures(fleet.gapsOneDay, 'gaps'),
+        missions_one_day: figures(fleet.missionsOneDay, 'missions'),
+        missions_30_days: figures(fleet.missions30Days, 'missions'),
       };
     } finally {
       if (side) await new Promise<void>((r) => side!.close(() => r()));

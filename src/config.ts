@@ -145,6 +145,9 @@ const schema = z.object({
     .transform((v) => v.trim())
     .refine(
       (v) => v === '' || (/^https?:\/\//.test(v) && ['{z}', '{x}', '{y}'].every((p) => v.includes(p))),
+  // A YAML or JSON file of alert rules (README: Alerts), read and validated once at start: a bad
+  // file ends start-up naming the rule and field. Unset: no rules, no alerts.
+  ALERT_RULES_FILE: optionalString,
       'must be empty or an http(s) URL with {z}, {x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png',
     ),
   // Shown on the map whenever tiles are: tile servers' licences require it.

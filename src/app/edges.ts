@@ -45,7 +45,7 @@ export function createEdges(deps: EdgesDeps, config: Config, logger: Logger): Ed
       const graphql = createGraphQLServer(deps, config, logger);
       const { shared, writing } = deps;
       const legacy = new LegacyWsServer({
-        hub: deps.live.hub, source: writing.queries, registry: shared.registry, auth: shared.auth, guard: shared.guard, logger,
+        hub: deps.live.hub, source: writing.queries, alerts: writing.alerts.feed, registry: shared.registry, auth: shared.auth, guard: shared.guard, logger,
         maxPayload: config.WS_MAX_PAYLOAD,
         heartbeatMs: config.WS_PING_INTERVAL_SECONDS * 1000,
       });

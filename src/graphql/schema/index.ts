@@ -5,4 +5,6 @@ import './vehicles.js';
 import './stats.js';
 import './history.js';
 
+import './alerts.js';
+import './fleet-history.js';
 export const schema = builder.toSchema({ sortSchema: false });
