@@ -1,6 +1,7 @@
 // Entry: settings → createApp(config).start(); SIGTERM/SIGINT → stop(). Start-up errors end in one line.
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { createApp, StartupError, type App } from './app.js';
+import type { App } from './app.js';
+import { createPortCheck, StartupError } from './http/listen.js';
 import { createLogger } from './logger.js';
 import { LOG_TYPES } from './logs/kinds.js';
 
@@ -15,14 +16,18 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.LOG_LEVEL);
-  if (!config.AUTH_JWT_SECRET) logger.warn('AUTH_JWT_SECRET is not set: every client sees every vehicle (no auth)');
   let app: App;
   try {
+    // The ports first, before the rest of the service is even loaded (seconds on a small
+    // machine): a broker already on 1883 is reported at once. createApp checks them again.
+    await createPortCheck(config).start();
+    const { createApp } = await import('./app.js');
     app = await createApp(config, logger).start();
   } catch (err) {
     if (err instanceof StartupError) fail(err.message);
     throw err;
   }
+  if (!config.AUTH_JWT_SECRET) logger.warn('AUTH_JWT_SECRET is not set: every client sees every vehicle (no auth)');
   console.log(banner(config, app));
 
   let stopping = false;

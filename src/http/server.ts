@@ -57,8 +57,8 @@ export function createHttpServer(deps: HttpServerDeps, config: HttpServerSetting
       port = (server.address() as AddressInfo).port;
     },
     async stop() {
-      if (!server.listening) return;
-      stopping = true; // no new sockets while the open ones are closed
+      stopping = true;
+      if (!server.listening) return deps.closeSockets(); // start failed: the socket servers exist all the same // no new sockets while the open ones are closed
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       await deps.closeSockets();
       server.closeAllConnections(); // keep-alive and SSE requests would hold close() open

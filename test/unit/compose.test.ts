@@ -80,7 +80,7 @@ function mosquittoDirectives(text: string): Map<string, string[]> {
 const SETTINGS = new Set([
   'PORT', 'HOST', 'DATABASE_URL', 'DATA_DIR', 'MQTT_URL', 'MQTT_EMBEDDED_PORT', 'MQTT_TOPIC_PREFIX',
   'MQTT_USERNAME', 'MQTT_PASSWORD', 'MQTT_CLIENT_ID', 'MQTT_MAX_PAYLOAD', 'AUTH_JWT_SECRET',
-  'ALLOWED_ORIGINS', 'REDIS_URL', 'LOG_LEVEL', 'MQTT_SHARED_GROUP',
+  'ALLOWED_ORIGINS', 'REDIS_URL', 'LOG_LEVEL', 'MQTT_SHARED_GROUP', 'TRUST_PROXY',
 ]);
 const builtFromRepo = Object.entries(services).filter(([, s]) => s.build !== undefined);
 
