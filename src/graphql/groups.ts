@@ -97,6 +97,9 @@ export function groupKey(args: KeyArgs, scope: readonly number[] | undefined): s
   if (!op || op.operation !== 'subscription') return undefined;
   const vars = getVariableValues(args.schema, op.variableDefinitions ?? [], args.variableValues ?? {});
   if (!vars.coerced) return undefined;
+  // A field marked personal (Subscription.replay, paced from its own start) is never shared.
+  const root = op.selectionSet.selections.find((s) => s.kind === Kind.FIELD);
+  if (root?.kind === Kind.FIELD && args.schema.getSubscriptionType()?.getFields()[root.name.value]?.extensions?.personal) return undefined;
   const variables = vars.coerced;
   let resumes = false;
   visit(args.document, {

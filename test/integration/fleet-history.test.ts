@@ -136,9 +136,14 @@ describe.each(backends)('fleet history on $name', (backend) => {
     const arrivals: { id: string; timestamp: string; type: string; ms: number }[] = [];
     const query = `subscription { replay(vehicleId: 41, from: "${at(0)}", to: "${at(3)}", speed: 4) { id type timestamp } }`;
     let completedMs = 0;
+    let again: ReturnType<typeof subscribe> | undefined;
     await new Promise<void>((resolve, reject) =>
       client.subscribe({ query }, {
-        next: ({ data }) => arrivals.push({ ...(data!.replay as any), ms: performance.now() }),
+        next: ({ data }) => {
+          arrivals.push({ ...(data!.replay as any), ms: performance.now() });
+          // The same replay again while this one plays: its own from the first log, never joined half way.
+          again ??= subscribe(client, parse(query));
+        },
         error: reject,
         complete: () => ((completedMs = performance.now()), resolve()),
       }),
@@ -153,6 +158,8 @@ describe.each(backends)('fleet history on $name', (backend) => {
       expect(offsets[i]).toBeGreaterThanOrEqual(want - 20); // timers never fire early; 20 ms of clock granularity
       expect(offsets[i]).toBeLessThan(want + 300);
     });
+    await again!.done;
+    expect(again!.results.items.map((r: any) => r.replay.timestamp)).toEqual([at(0), at(0.5), at(1), at(2)]);
     const refused = subscribe(client, parse(`subscription { replay(vehicleId: 41, from: "${at(0)}", to: "${at(3)}", speed: 5000) { id } }`));
     const [errors] = await refused.errors.count(1);
     expect((errors as any)[0]).toMatchObject({ message: 'speed must be above 0 and at most 1000, got 5000', extensions: { code: 'BAD_USER_INPUT' } });
