@@ -89,6 +89,14 @@ const schema = z.object({
   // At most 1000: a batch is published synchronously, and the pubsub's subscriber queue
   // (a Repeater without buffer) refuses more than 1024 unconsumed pushes.
   INGEST_MAX_BATCH: positiveInt.max(1000).default(500),
+  // Bytes of spool files (1 GiB) holding messages while the database is unreachable: hours of a
+  // fleet's telemetry. When full the service stops reading from the broker, which keeps the rest.
+  SPOOL_MAX_BYTES: positiveInt.min(4096).max(1024 ** 4).default(1024 ** 3),
+  // Bytes of a rejected message's payload that are kept (4 KiB): enough to see what was wrong;
+  // its full size and SHA-256 are kept too. A flood of large bad payloads cannot fill the disk.
+  REJECTED_PAYLOAD_BYTES: z.coerce.number().int().min(0).max(16 * 1024 * 1024).default(4096),
+  // Days rejected messages are kept (7): long enough to notice and debug a misbehaving vessel.
+  REJECTED_RETENTION_DAYS: positiveInt.max(36_500).default(7),
   // mqtts:// — a PEM file with the CA that signed the broker's certificate (else the system CAs).
   MQTT_CA_FILE: optionalString,
   AUTH_JWT_SECRET: jwtSecret,

@@ -11,22 +11,21 @@ import { ROLLUP_TYPES } from '../logs/kinds.js';
  */
 export const MAX_SERIES_KEY_LENGTH = 64;
 
-// The rollup must never fail a log, and a JSON number can be anything float8 cannot hold or add:
-// two 1.7976931348623157e308 in one minute overflow a float8 sum, and 1e-400 (0 to JavaScript,
-// but kept as sent in jsonb) is out of float8's range. So values are read as numeric (exact,
-// what jsonb holds), aggregated in numeric (sum, min and max never overflow there), and each
-// result goes to float8 through `toFloat8`: clamped to ±DBL_MAX, and flushed to 0 below the
-// smallest normal float8 (2.2e-308), as float64 readers see such values anyway. Adding a batch's
-// sum to the stored one is float8 arithmetic (numeric would round the stored sum to 15 digits),
-// each operand clamped to half of DBL_MAX so that the addition cannot overflow. Ordinary values
-// (between 2.2e-308 and 8.9e307 in magnitude) are untouched: min and max exact, a batch's sum
-// the float8 nearest its exact decimal sum.
+// The rollup must never fail a log, and a JSON number can be more than float8 can hold or add:
+// two 1.7976931348623157e308 in one minute overflow a float8 sum, and a number float64 reads as
+// 0 (validation refuses 1e-400, but the rollup does not rely on it) is out of float8's range. So
+// values are read as numeric (exact: what jsonb holds), aggregated in numeric (sum, min and max
+// cannot overflow there), and each result goes to float8 through `toFloat8`: clamped to
+// ±DBL_MAX, and 0 below the smallest float8 (4.9e-324). Adding a batch's sum to the stored one is
+// float8 arithmetic (numeric would round the stored sum to 15 digits), each operand clamped to
+// half of DBL_MAX so that the addition cannot overflow. Ordinary values (up to 8.9e307 in
+// magnitude) are untouched: min and max exact, a batch's sum the float8 nearest its exact sum.
 const DBL_MAX = '1.7976931348623157e308';
 const HALF_DBL_MAX = '8.988465674311579e307';
-const DBL_MIN = '2.2250738585072014e-308';
+const DBL_TRUE_MIN = '4.9406564584124654e-324';
 
 const toFloat8 = (numeric: string) =>
-  `(case when abs(${numeric}) < ${DBL_MIN} then 0 else greatest(least(${numeric}, ${DBL_MAX}), -${DBL_MAX}) end)::float8`;
+  `(case when abs(${numeric}) < ${DBL_TRUE_MIN} then 0 else greatest(least(${numeric}, ${DBL_MAX}), -${DBL_MAX}) end)::float8`;
 const halfClamped = (float8: string) => `greatest(least(${float8}, ${HALF_DBL_MAX}::float8), -${HALF_DBL_MAX}::float8)`;
 
 const rollupTypes = ROLLUP_TYPES.map((t) => `'${t}'`).join(', ');

@@ -45,3 +45,20 @@ export function unstorableValue(value: unknown, path = ''): string | undefined {
   }
   return undefined;
 }
+
+// A string (skipped) or a number token of JSON text.
+const TOKEN = /"[^"\\]*(?:\\.[^"\\]*)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+/**
+ * A number that float64 reads as 0 although it is not (`1e-400`), or undefined. It would be
+ * stored as sent (jsonb) yet be 0 to every reader, and PostgreSQL's float8 refuses it: the
+ * other side of the float64 range from `1e400`. Only exponents or zeros that long can underflow.
+ */
+export function underflowingNumber(text: string): string | undefined {
+  if (!/[eE]-\d{3}|0{300}/.test(text)) return undefined;
+  for (const [token] of text.matchAll(TOKEN)) {
+    if (token.startsWith('"') || Number(token) !== 0) continue;
+    if (/[1-9]/.test(token.split(/[eE]/)[0]!)) return token.length > 40 ? `${token.slice(0, 40)}…` : token;
+  }
+  return undefined;
+}

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { LOG_KINDS, type LogType } from '../logs/kinds.js';
 import { parseTimestamp } from '../logs/params.js';
-import { MAX_JSON_DEPTH, jsonDepth, unstorableValue } from './json-limits.js';
+import { MAX_JSON_DEPTH, jsonDepth, underflowingNumber, unstorableValue } from './json-limits.js';
 import { parseTopic } from './topics.js';
 import type { NewLog } from '../db/log-store.js';
 
@@ -71,13 +71,22 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; re
   } catch {
     return { ok: false, reason: 'payload is not valid JSON' };
   }
+  const tiny = underflowingNumber(text);
+  if (tiny) return { ok: false, reason: `payload: number ${tiny} outside the float64 range (it would read as 0)` };
   const why = unstorableValue(value);
   return why ? { ok: false, reason: why } : { ok: true, value };
 }
 
-/** Where `data` sits in the payload's text, so that it is stored as sent: the whole of it, or one member. */
+/**
+ * Where `data` sits in the payload's text, so that it is stored as sent: the whole of it, or the
+ * member holding it (a kind's schema may hand back a shallow copy of that member).
+ */
 function jsonSource(text: string, body: unknown, data: Record<string, unknown>): ValidLog['json'] {
   if (body === data) return { text, key: null };
-  const key = Object.entries(body as Record<string, unknown>).find(([, v]) => v === data)?.[0];
+  const keys = Object.keys(data);
+  const same = (v: unknown) =>
+    v === data || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === keys.length &&
+      keys.every((k) => (v as Record<string, unknown>)[k] === data[k]));
+  const key = Object.entries(body as Record<string, unknown>).find(([, v]) => same(v))?.[0];
   return key === undefined ? { text: JSON.stringify(data), key: null } : { text, key };
 }

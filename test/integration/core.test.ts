@@ -138,7 +138,7 @@ describe.each(backends)('core service on $name', (backend) => {
     expect(stats.messages_rejected - before.messages_rejected).toBe(bad.length);
     expect(stats.messages_stored - before.messages_stored).toBe(bad.length);
 
-    const rows = await sql(svc, 'select topic, reason, length(payload) as size from rejected_message order by id');
+    const rows = await sql(svc, 'select topic, reason, payload_size as size from rejected_message order by id');
     expect(rows).toHaveLength(bad.length);
     expect(rows.map((r) => r.reason)).toEqual([
       expect.stringContaining('invalid vehicle id'),
