@@ -109,7 +109,7 @@ export class HistoryView {
     ]);
     if (this.lastRange !== range) return; // a newer request took over
     if (points) this.map.showHistory(vehicleId, points);
-    if (buckets) this.drawSeries(vehicleId, field, buckets);
+    if (buckets) this.drawSeries(range, field, buckets);
     if (missions) this.drawMissions(missions);
     const said = [
       points && `${points.length} positions`,
@@ -152,7 +152,7 @@ export class HistoryView {
     return Math.max(200, this.chartEl.clientWidth);
   }
 
-  private drawSeries(vehicleId: number, field: string, buckets: Bucket[]): void {
+  private drawSeries({ vehicleId, from, to }: Range, field: string, buckets: Bucket[]): void {
     const conv = field === 'speed' ? (v: number) => this.units.speedValue(v) : (v: number) => v;
     const unit = field === 'speed' ? this.units.speedUnit : (UNITS[field] ?? '');
     const xs = buckets.map((b) => Date.parse(b.start) / 1000);
@@ -163,7 +163,8 @@ export class HistoryView {
       {
         width: this.width(),
         height: HEIGHT,
-        scales: { x: { time: true } },
+        // The range asked for, not the data's: one bucket would otherwise span years.
+        scales: { x: { time: true, range: [Date.parse(from) / 1000, Date.parse(to) / 1000] } },
         series: [
           {},
           { label: `min (${unit})`, stroke: color, width: 1, dash: [4, 4] },

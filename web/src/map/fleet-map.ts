@@ -115,7 +115,8 @@ export class FleetMap {
   private fit(bounds: L.LatLngBounds): void {
     this.fitting = true;
     try {
-      this.map.fitBounds(bounds, { padding: [36, 36], maxZoom: FIT_MAX_ZOOM, animate: false });
+      // Clear of the labels on the left and top and of the controls on the right.
+      this.map.fitBounds(bounds, { paddingTopLeft: [70, 36], paddingBottomRight: [64, 36], maxZoom: FIT_MAX_ZOOM, animate: false });
     } finally {
       this.fitting = false;
     }

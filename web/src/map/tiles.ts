@@ -8,6 +8,7 @@ import type { DashboardSettings } from '../settings.js';
 export type TileState = 'off' | 'loading' | 'ok' | 'unreachable';
 
 const RETRY_MS = 3 * 60_000;
+const OFFLINE_NOTE = 'map tiles unreachable: offline grid';
 
 export function addTiles(map: L.Map, settings: DashboardSettings, onState: (s: TileState) => void): void {
   if (!settings.mapTileUrl) return onState('off');
@@ -19,18 +20,28 @@ export function addTiles(map: L.Map, settings: DashboardSettings, onState: (s: T
   });
   let ok = 0;
   let failed = 0;
+  let noted = false; // Leaflet counts each addAttribution: add and remove the note once each
+  const note = (on: boolean) => {
+    if (on === noted) return;
+    noted = on;
+    if (on) map.attributionControl.addAttribution(OFFLINE_NOTE);
+    else map.attributionControl.removeAttribution(OFFLINE_NOTE);
+  };
   layer.on('tileload', () => {
     ok++;
+    note(false);
     onState('ok');
   });
   layer.on('tileerror', () => failed++);
   layer.on('load', () => {
     if (ok > 0 || failed === 0) return;
     onState('unreachable');
+    note(true);
     // Not from inside the event: Leaflet still reads the layer's map right after firing it.
     setTimeout(() => map.removeLayer(layer));
     setTimeout(() => {
       failed = 0;
+      ok = 0;
       onState('loading');
       layer.addTo(map);
     }, RETRY_MS);
