@@ -27,17 +27,19 @@ export function checkTimeZone(timeZone: string): IANAZone {
 }
 
 /**
- * Local-day buckets over [from, to) in at most `buckets` buckets, each a whole number of local
- * days; undefined when [from, to) split into `buckets` is shorter than a day of wall-clock time
- * (such buckets are not aligned to days).
+ * Local-day buckets over [from, to) in at most `buckets` buckets, each ⌈local days touched /
+ * buckets⌉ days; undefined when [from, to) split into `buckets` gives less than half a day of
+ * wall-clock time (those are left to whole minutes). Half a day, not a day: "the last 7 days up
+ * to now" touches 8 local days, and 8 buckets of it must still be the 8 days.
  */
 export function localDayBuckets(fromMs: number, toMs: number, buckets: number, timeZone: string): LocalDayBuckets | undefined {
   const zone = checkTimeZone(timeZone);
   // Wall-clock time: the instant as the zone's clocks show it, read as if it were UTC.
   const wall = (ms: number) => ms + zone.offset(ms) * MINUTE;
-  if ((wall(toMs) - wall(fromMs)) / buckets < DAY) return undefined;
+  if ((wall(toMs) - wall(fromMs)) / buckets < DAY / 2) return undefined;
   const first = DateTime.fromMillis(fromMs, { zone }).startOf('day');
-  const days = Math.ceil((wall(toMs) - wall(first.toMillis())) / buckets / DAY);
+  const touched = Math.ceil((wall(toMs) - wall(first.toMillis())) / DAY);
+  const days = Math.ceil(touched / buckets);
   const starts: number[] = [];
   for (let k = 0; ; k++) {
     const start = first.plus({ days: k * days }).toMillis();

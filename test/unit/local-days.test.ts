@@ -24,8 +24,14 @@ describe('localDayBuckets', () => {
     expect(isos(k!.starts)).toEqual(['2026-02-28T18:15:00.000Z', '2026-03-02T18:15:00.000Z']);
   });
 
+  it('the last 7 days up to now, in 8 buckets: the 8 local days touched, one each', () => {
+    const b = localDayBuckets(ms('2026-03-23T16:00:00Z'), ms('2026-03-30T15:00:00Z'), 8, 'Asia/Jakarta');
+    expect(isos(b!.starts)).toEqual(['2026-03-22T17:00:00.000Z', '2026-03-23T17:00:00.000Z', '2026-03-24T17:00:00.000Z', '2026-03-25T17:00:00.000Z',
+      '2026-03-26T17:00:00.000Z', '2026-03-27T17:00:00.000Z', '2026-03-28T17:00:00.000Z', '2026-03-29T17:00:00.000Z']);
+  });
+
   it('buckets shorter than a day are not aligned to days; an unknown zone is refused by name', () => {
-    expect(localDayBuckets(ms('2026-03-01T00:00:00Z'), ms('2026-03-02T00:00:00Z'), 2, 'Europe/Berlin')).toBeUndefined();
+    expect(localDayBuckets(ms('2026-03-01T00:00:00Z'), ms('2026-03-02T00:00:00Z'), 3, 'Europe/Berlin')).toBeUndefined();
     expect(() => localDayBuckets(0, 1, 1, 'Mars/Olympus_Mons')).toThrow(UnknownTimeZoneError);
     expect(() => localDayBuckets(0, 1, 1, 'Mars/Olympus_Mons')).toThrow('unknown time zone "Mars/Olympus_Mons"');
   });

@@ -72,7 +72,7 @@ builder.queryFields((t) => ({
       from: t.arg({ type: 'DateTime', required: true }),
       to: t.arg({ type: 'DateTime', required: true }),
       buckets: t.arg.int({ defaultValue: 500 }),
-      timeZone: t.arg.string({ description: 'IANA zone, e.g. "Europe/Berlin": buckets of a day or longer start at its local midnight (DST-aware)' }),
+      timeZone: t.arg.string({ description: 'IANA zone, e.g. "Europe/Berlin": buckets of half a day or more become whole local days, each from local midnight (DST-aware)' }),
     },
     resolve: (_root, a, ctx) => {
       const buckets = a.buckets ?? 500;
