@@ -124,9 +124,13 @@ const schema = z.object({
   GRAPHQL_MAX_DEPTH: positiveInt.max(100).default(15),
   GRAPHQL_MAX_ALIASES: positiveInt.max(1000).default(15),
   GRAPHQL_MAX_TOKENS: positiveInt.max(100_000).default(1000),
-  // graphql-armor multiplies by literal `first`/`last`: one full page (1000 logs, every field)
+  // A page's size (`first`/`last`, literal or variable) multiplies its cost: one full page (1000 logs, every field)
   // costs ~300,000, so the default admits one such page per request, not several.
   GRAPHQL_MAX_COST: positiveInt.max(100_000_000).default(500_000),
+  // Bytes of log text and JSON one query's response may carry (32 MiB): the cost limit bounds
+  // how many logs, not how large; past this the query gets one error instead of a response that
+  // would take hundreds of MB of memory to build (a page of 1000 raw lines of 100 KB is ~100 MB).
+  GRAPHQL_MAX_RESPONSE_BYTES: positiveInt.min(1024).max(1024 * 1024 * 1024).default(32 * 1024 * 1024),
   // Exports at once (4): on PostgreSQL each holds a connection of its own for as long as it runs.
   EXPORT_MAX_CONCURRENT: positiveInt.max(100).default(4),
   // Exports at once per client, by token subject (`sub`) or else address (2): below the total,
@@ -141,6 +145,9 @@ const schema = z.object({
   REDIS_URL: url(['redis', 'rediss']),
   // A vessel is OFFLINE after this long without any message.
   OFFLINE_AFTER_SECONDS: positiveInt.max(86_400).default(30),
+  // A YAML or JSON file of alert rules (README: Alerts), read and validated once at start: a bad
+  // file ends start-up naming the rule and field. Unset: no rules, no alerts.
+  ALERT_RULES_FILE: optionalString,
   // Unset: keep all logs. Set: logs older than this are deleted, in small batches, hourly.
   LOG_RETENTION_DAYS: positiveInt.max(36_500).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -153,9 +160,6 @@ const schema = z.object({
     .transform((v) => v.trim())
     .refine(
       (v) => v === '' || (/^https?:\/\//.test(v) && ['{z}', '{x}', '{y}'].every((p) => v.includes(p))),
-  // A YAML or JSON file of alert rules (README: Alerts), read and validated once at start: a bad
-  // file ends start-up naming the rule and field. Unset: no rules, no alerts.
-  ALERT_RULES_FILE: optionalString,
       'must be empty or an http(s) URL with {z}, {x} and {y}, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png',
     ),
   // Shown on the map whenever tiles are: tile servers' licences require it.
