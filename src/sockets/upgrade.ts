@@ -2,7 +2,7 @@
 // shares (Origin, connection limits), finds the target by path, and lets the target admit the
 // request (its route, token, scope) before anything is upgraded: every refusal is an HTTP status.
 // Socket servers implement this; the router depends on nothing else of theirs.
-import type { IncomingMessage } from 'node:http';
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 export type Admission =
@@ -16,11 +16,7 @@ export interface UpgradeTarget {
   admit(req: IncomingMessage, url: URL): Promise<Admission>;
 }
 
-const REASONS: Record<number, string> = {
-  400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found', 429: 'Too Many Requests', 503: 'Service Unavailable',
-};
-
 /** Answers an upgrade request with an HTTP status instead of a socket. */
 export function refuseUpgrade(socket: Duplex, status: number, message: string): void {
-  socket.end(`HTTP/1.1 ${status} ${REASONS[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}`);
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${message}`);
 }
