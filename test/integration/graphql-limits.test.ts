@@ -87,6 +87,7 @@ describe('GraphQL cost, response size and id ranges', () => {
       ['{ logs(vehicleId: 0) { edges { cursor } } }', {}],
       ['query($v: Int!) { vehicle(id: $v) { id } }', { v: -5 }],
       ['query($v: Int!) { track(vehicleId: $v) { id } }', { v: 0 }],
+      ['query($v: Int) { logs(vehicleId: $v) { edges { cursor } } }', { v: 2147483648 }], // beyond int4: refused by the Int type itself
     ] as const) {
       const res = await fetch(`${svc.httpUrl}/graphql`, {
         method: 'POST',
