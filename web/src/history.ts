@@ -36,6 +36,7 @@ export class HistoryView {
   private readonly status: HTMLElement;
   private readonly chartEl: HTMLElement;
   private readonly missionsEl: HTMLElement;
+  private readonly body: HTMLElement;
   private plot: uPlot | undefined;
   private parts = { track: true, series: true, missions: true };
   private lastRange: Range | undefined;
@@ -49,7 +50,9 @@ export class HistoryView {
     this.status = section.querySelector('.history-status')!;
     this.chartEl = section.querySelector('#history-chart')!;
     this.missionsEl = section.querySelector('#history-missions')!;
+    this.body = section.querySelector('.history-body')!;
     this.setRange(3600_000);
+    this.status.textContent = 'Pick a vessel and a time range: its stored track goes on the map (dashed), a value on the chart here.';
     this.form.addEventListener('submit', (ev) => {
       ev.preventDefault();
       void this.show();
@@ -119,6 +122,7 @@ export class HistoryView {
     const nothing = !points?.length && !buckets?.length && !missions?.length;
     this.status.textContent = nothing ? `Nothing stored for vessel ${vehicleId} in this range.` : said.join(' · ');
     this.section.dataset.shown = String(vehicleId);
+    this.body.hidden = false;
   }
 
   /** One part's query; a field the service lacks hides that part from then on. */
@@ -146,6 +150,7 @@ export class HistoryView {
     this.missionsEl.querySelector('tbody')?.replaceChildren();
     this.status.textContent = '';
     delete this.section.dataset.shown;
+    this.body.hidden = true;
   }
 
   private width(): number {

@@ -52,7 +52,7 @@ export class Graticule {
     const out: HTMLElement[] = [];
     for (const lat of multiples(b.getSouth(), b.getNorth(), this.steps.lat / 60)) {
       const y = this.map.latLngToContainerPoint([lat, c.lng]).y;
-      if (y > 14 && y < size.y - 30) out.push(label('lat', formatAngle(lat, this.steps.lat, 'N', 'S'), `top:${y.toFixed(0)}px`));
+      if (y > 14 && y < size.y - 48) out.push(label('lat', formatAngle(lat, this.steps.lat, 'N', 'S'), `top:${y.toFixed(0)}px`));
     }
     for (const lon of multiples(b.getWest(), b.getEast(), this.steps.lon / 60)) {
       const x = this.map.latLngToContainerPoint([c.lat, lon]).x;
