@@ -1,12 +1,12 @@
 // /graphql over HTTP, in front of yoga: a POST is admitted from its headers alone — its size
 // (Content-Length against HTTP_MAX_BODY_BYTES) and, with auth on, its token — before one byte
 // of its body is read, so a large body without a token costs the service nothing. GraphiQL
-// (GET with Accept: text/html) gets the pages' security headers.
+// (GET with Accept: text/html) gets the pages' security headers and a policy of its own.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { bearer, type Authenticator } from '../auth/tokens.js';
 import { HttpError } from './errors.js';
 import type { Route } from './routes.js';
-import { inlineScriptHashes, setPageHeaders } from './security.js';
+import { graphiqlPolicy, inlineScriptHashes, setBaseHeaders } from './security.js';
 
 /** What this route needs of the GraphQL server (yoga's node handler and its fetch). */
 export interface GraphQLHttpHandler {
@@ -20,8 +20,6 @@ export interface GraphQLRouteOptions {
   maxBodyBytes: number;
   /** Counts refusals for stats, by reason. */
   onRefused: (reason: string) => void;
-  /** Image sources GraphiQL's page may use besides the service (none today). */
-  imageSources?: readonly string[];
 }
 
 export const GRAPHQL_PATH = '/graphql';
@@ -40,7 +38,8 @@ export function graphqlRoute(o: GraphQLRouteOptions): Route {
     handle: async (req, res) => {
       if (req.method === 'POST') await admitBody(o, req);
       if (req.method === 'GET' && (req.headers.accept ?? '').includes('text/html')) {
-        setPageHeaders(req, res, { scriptHashes: await scriptsOfGraphiQL(), imageSources: o.imageSources });
+        setBaseHeaders(res);
+        res.setHeader('content-security-policy', graphiqlPolicy(await scriptsOfGraphiQL()));
       }
       await o.graphql.handle(req, res);
     },

@@ -65,6 +65,27 @@ export function pagePolicy(req: IncomingMessage, p: PagePolicy): string {
   ].join('; ');
 }
 
+/**
+ * GraphiQL's page (@graphql-yoga/render-graphiql) carries everything inline: one script (by
+ * hash), styles, fonts and icons as data:, Monaco's workers from blob: URLs that script makes.
+ * It talks to /graphql only (queries and SSE subscriptions), so nothing else is allowed.
+ */
+export function graphiqlPolicy(scriptHashes: readonly string[]): string {
+  return [
+    "default-src 'self'",
+    `script-src ${scriptHashes.length > 0 ? scriptHashes.join(' ') : "'none'"}`,
+    "style-src 'unsafe-inline'",
+    'img-src data:',
+    'font-src data:',
+    "connect-src 'self'",
+    'worker-src blob:',
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ');
+}
+
 export function setPageHeaders(req: IncomingMessage, res: ServerResponse, p: PagePolicy): void {
   setBaseHeaders(res);
   res.setHeader('content-security-policy', pagePolicy(req, p));
