@@ -7,8 +7,8 @@ import { LogsQuery, LogsSubscription } from '../../client/operations.js';
 import { backends } from '../utils/backends.js';
 import { startService, type TestService } from '../utils/service.js';
 import { graphqlWsClient, openLegacy, subscribe } from '../utils/clients.js';
-
-const stats = async (svc: TestService) => (await fetch(`${svc.httpUrl}/api/ws/stats`)).json() as Promise<any>;
+import { disposeLeftovers } from '../utils/leftovers.js';
+import { readStats as stats, untilServer } from '../utils/wait.js';
 
 describe('limits and hostile input', () => {
   let svc: TestService;
@@ -25,7 +25,7 @@ describe('limits and hostile input', () => {
       GRAPHQL_MAX_COST: '400', // LogsQuery costs 299; five aliased pages 465
     });
   });
-  afterAll(() => svc?.stop());
+  afterAll(disposeLeftovers);
 
   it('refuses WebSockets past WS_MAX_CONNECTIONS_PER_IP with 429 before the upgrade', async () => {
     const open = await Promise.all([1, 2, 3].map(() => openLegacy(`${svc.wsUrl}/api/ws`)));
@@ -110,7 +110,7 @@ describe('total connection limit', () => {
   beforeAll(async () => {
     svc = await startService(backends[0]!, { WS_MAX_CONNECTIONS: '2' });
   });
-  afterAll(() => svc?.stop());
+  afterAll(disposeLeftovers);
 
   it('refuses a WebSocket past WS_MAX_CONNECTIONS with 503 before the upgrade, on both paths', async () => {
     const a = await openLegacy(`${svc.wsUrl}/api/ws`);
@@ -128,20 +128,15 @@ describe('dead peers', () => {
   beforeAll(async () => {
     svc = await startService(backends[0]!, { WS_PING_INTERVAL_SECONDS: '1' });
   });
-  afterAll(() => svc?.stop());
+  afterAll(disposeLeftovers);
 
   it('drops a legacy socket that stops answering pings, keeps one that answers', async () => {
     const alive = await openLegacy(`${svc.wsUrl}/api/ws`);
     const dead = await openLegacy(`${svc.wsUrl}/api/ws/vehicle/1`);
     dead.socket.pause(); // stops reading: the server's pings go unanswered, like a vanished peer
-    const after = await (async () => {
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-        const s = await stats(svc);
-        if (s.legacy_connections === 1) return s;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error('the silent socket was never dropped');
-    })();
+    // Dropped by the server; the paused client cannot see it until it reads again.
+    await untilServer(svc, (s) => s.legacyConnections === 1, 'the silent socket to be dropped', 10_000);
+    const after = await stats(svc);
     expect(after.connections_info.map((c: any) => c.client_info.endpoint)).toEqual(['/api/ws']);
     expect(alive.socket.readyState).toBe(WebSocket.OPEN);
     alive.close();

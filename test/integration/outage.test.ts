@@ -6,12 +6,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import mqtt, { type MqttClient } from 'mqtt';
+import type { MqttClient } from 'mqtt';
 import { startStandalonePostgres } from '../utils/backends.js';
+import { connectMqtt, openFeed, type LegacyClient } from '../utils/clients.js';
+import { disposeLeftovers, leave } from '../utils/leftovers.js';
 import { startMosquitto, type Mosquitto } from '../utils/mosquitto.js';
 import { startProxy, type CuttableProxy } from '../utils/proxy.js';
 import { startService, type TestService } from '../utils/service.js';
-import { sql, untilStats } from '../utils/wait.js';
+import { readStats, sql, untilServer } from '../utils/wait.js';
 
 const OUTAGE_END = 2450; // 50 before the outage, 2,400 during it
 
@@ -20,6 +22,8 @@ const ready = async (svc: TestService) => {
   return { status: res.status, body: (await res.json()) as { database: boolean; broker: boolean } };
 };
 
+/** Readiness flips when the service notices (a failed commit, a probe): no event says so, so
+ * /readyz is asked again until it answers `pred`. */
 async function until<T>(f: () => Promise<T>, pred: (v: T) => boolean, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
@@ -35,19 +39,17 @@ describe('outages', () => {
   let proxy: CuttableProxy;
   let svc: TestService;
   let vessel: MqttClient;
-  const cleanups: (() => Promise<void>)[] = [];
+  let feed: LegacyClient; // a frame for every log committed
 
   beforeAll(async () => {
     // Mosquitto's default queue: 1000 messages per session, the rest dropped. The service must
     // hold an outage's messages itself.
     broker = await startMosquitto({ maxQueued: 1000 });
     const dataDir = await mkdtemp(join(tmpdir(), 'seano-outage-data-'));
-    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    leave(() => rm(dataDir, { recursive: true, force: true }));
     const db = await startStandalonePostgres();
-    cleanups.push(db.cleanup);
     const target = new URL(db.url);
     proxy = await startProxy(target.hostname, Number(target.port));
-    cleanups.push(() => proxy.close());
     const viaProxy = new URL(target);
     viaProxy.port = String(proxy.port);
     svc = await startService(
@@ -57,14 +59,10 @@ describe('outages', () => {
         INGEST_MAX_INFLIGHT: '100', // memory holds 100; the rest of the outage goes to the spool
       },
     );
-    vessel = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'outage-vessel' });
+    vessel = await connectMqtt(broker.url, { clientId: 'outage-vessel' });
+    feed = await openFeed(`${svc.wsUrl}/api/ws`);
   });
-  afterAll(async () => {
-    await vessel?.endAsync();
-    await svc?.stop();
-    for (const c of cleanups.reverse()) await c();
-    await broker?.dispose();
-  });
+  afterAll(disposeLeftovers);
 
   const send = (vehicleId: number, seq: number) =>
     vessel.publishAsync(`seano/${vehicleId}/vehicle_log`, JSON.stringify({ seq, speed: 2, timestamp: new Date(1_760_000_000_000 + seq).toISOString() }), { qos: 1 });
@@ -72,7 +70,7 @@ describe('outages', () => {
   it('database unreachable while 200 msg/s arrive: not ready, backlog reported, everything stored once after', async () => {
     expect((await ready(svc)).status).toBe(200);
     for (let i = 0; i < 50; i++) await send(1, i);
-    await untilStats(svc, (s) => s.messages_stored === 50);
+    await feed.logs(50);
     const exportCsv = () => fetch(`${svc.httpUrl}/api/logs/export?vehicle_id=1`);
     const before = await exportCsv();
     expect(before.status).toBe(200);
@@ -94,12 +92,17 @@ describe('outages', () => {
     expect(refused.status).toBe(503);
     expect(await refused.json()).toEqual({ error: 'the database is not available; try again later' });
     // Everything published so far is held by the service (in memory and the spool), none stored.
-    const during = await untilStats(svc, (s) => s.messages_received === OUTAGE_END);
+    await untilServer(svc, (s) => s.messagesReceived === OUTAGE_END, 'every message received');
+    const during = await readStats(svc);
     expect(during.messages_stored).toBe(50);
     expect(during.ingest_backlog).toBe(OUTAGE_END - 50);
 
     proxy.restore();
-    const after = await untilStats(svc, (s) => s.messages_stored === OUTAGE_END && s.ingest_backlog === 0, 60_000);
+    await feed.logs(OUTAGE_END, 60_000);
+    // The spool's files are removed after their last commit, which no client sees.
+    await untilServer(svc, (s) => s.ingestBacklog === 0, 'the spool emptied');
+    const after = await readStats(svc);
+    expect(after.messages_stored).toBe(OUTAGE_END);
     expect(after.messages_duplicate).toBe(0);
     const [row] = await sql(svc, `select count(*)::int as n, count(distinct data->>'seq')::int as d from log where vehicle_id = 1`);
     expect(row).toEqual({ n: OUTAGE_END, d: OUTAGE_END });
@@ -107,18 +110,21 @@ describe('outages', () => {
   }, 90_000);
 
   it('broker restart: reconnects with its persistent session; what was published meanwhile arrives', async () => {
-    const before = await untilStats(svc, (s) => s.ingest_backlog === 0);
+    await untilServer(svc, (s) => s.ingestBacklog === 0, 'nothing held');
+    const before = await readStats(svc);
     await broker.stop();
     expect((await until(() => ready(svc), (r) => r.status === 503)).body.broker).toBe(false);
     await broker.restart();
     // Publish before the service is back: the broker queues for its persistent session.
-    const late = await mqtt.connectAsync(broker.url, { protocolVersion: 4, clientId: 'outage-vessel-2' });
+    const late = await connectMqtt(broker.url, { clientId: 'outage-vessel-2' });
     for (let i = 0; i < 100; i++) {
       await late.publishAsync('seano/2/vehicle_log', JSON.stringify({ seq: i, timestamp: new Date(1_770_000_000_000 + i).toISOString() }), { qos: 1 });
     }
     await late.endAsync();
     await until(() => ready(svc), (r) => r.status === 200);
-    const s = await untilStats(svc, (x) => x.messages_stored >= before.messages_stored + 100 && x.ingest_backlog === 0, 60_000);
+    await feed.logs(before.messages_stored + 100, 60_000);
+    await untilServer(svc, (x) => x.ingestBacklog === 0, 'nothing held');
+    const s = await readStats(svc);
     expect(s.messages_stored - before.messages_stored).toBe(100);
     const [row] = await sql(svc, `select count(*)::int as n from log where vehicle_id = 2`);
     expect(row.n).toBe(100);

@@ -5,8 +5,9 @@ import type { MqttClient } from 'mqtt';
 import { LogsSubscription } from '../../client/operations.js';
 import { backends } from '../utils/backends.js';
 import { startService, type TestService } from '../utils/service.js';
-import { graphqlWsClient, openLegacy, subscribe } from '../utils/clients.js';
-import { sql, untilStats } from '../utils/wait.js';
+import { graphqlWsClient, openFeed, openLegacy, subscribe, type LegacyClient } from '../utils/clients.js';
+import { disposeLeftovers } from '../utils/leftovers.js';
+import { readStats, sql } from '../utils/wait.js';
 
 const STORED_BEFORE = 1500; // three replay pages
 const DURING = 300;
@@ -14,12 +15,14 @@ const DURING = 300;
 describe.each(backends)('resume and idempotency on $name', (backend) => {
   let svc: TestService;
   let vessel: MqttClient;
+  let feed: LegacyClient; // a frame for every log committed
 
   beforeAll(async () => {
     svc = await startService(backend);
     vessel = await svc.publisher();
+    feed = await openFeed(`${svc.wsUrl}/api/ws`);
   });
-  afterAll(() => svc?.stop());
+  afterAll(disposeLeftovers);
 
   const burst = async (from: number, count: number) => {
     for (let i = from; i < from + count; i++) {
@@ -29,7 +32,7 @@ describe.each(backends)('resume and idempotency on $name', (backend) => {
 
   it('replays after an id, then goes on live, with no gap and no duplicate', async () => {
     await burst(0, STORED_BEFORE);
-    await untilStats(svc, (s) => s.messages_stored === STORED_BEFORE);
+    await feed.logs(STORED_BEFORE, 30_000);
     const [{ id: firstId }] = await sql(svc, 'select min(id)::text as id from log');
     const afterId = String(Number(firstId) + 99); // resume after the 100th stored log
 
@@ -41,7 +44,7 @@ describe.each(backends)('resume and idempotency on $name', (backend) => {
     const legacyOne = await openLegacy(`${svc.wsUrl}/api/ws/vehicle/2?after=${afterId}`);
     await during;
     const total = STORED_BEFORE + DURING;
-    await untilStats(svc, (s) => s.messages_stored === total);
+    await feed.logs(total, 30_000);
 
     const expected = (await sql(svc, 'select id::text as id, vehicle_id from log where log.id > ?::bigint order by log.id', [afterId]));
     expect(expected).toHaveLength(total - 100);
@@ -67,7 +70,8 @@ describe.each(backends)('resume and idempotency on $name', (backend) => {
   });
 
   it('stores a redelivered message once (same payload with timestamp or seq) and counts the duplicate', async () => {
-    const before = await untilStats(svc, () => true);
+    const before = await readStats(svc);
+    const framesBefore = feed.messages.items.length;
     const payload = JSON.stringify({ seq: 987654, battery_voltage: 12.1, timestamp: '2025-10-18T16:30:00.123Z' });
     await svc.publish(vessel, 7, 'vehicle_log', payload);
     await svc.publish(vessel, 7, 'vehicle_log', payload);
@@ -76,7 +80,11 @@ describe.each(backends)('resume and idempotency on $name', (backend) => {
     // Neither timestamp nor seq: nothing tells a redelivery from a repeat, so both are kept.
     await svc.publish(vessel, 7, 'raw_log', 'same line');
     await svc.publish(vessel, 7, 'raw_log', 'same line');
-    const s = await untilStats(svc, (x) => x.messages_received === before.messages_received + 6 && x.ingest_backlog === 0);
+    // The last one is stored: its frame comes after the five before it were handled.
+    await feed.messages.until((m) => m.slice(framesBefore).filter((f) => f.vehicle_id === 7).length === 4, undefined, 'four logs of vessel 7');
+    const s = await readStats(svc);
+    expect(s.messages_received - before.messages_received).toBe(6);
+    expect(s.ingest_backlog).toBe(0);
     expect(s.messages_stored - before.messages_stored).toBe(4);
     expect(s.messages_duplicate - before.messages_duplicate).toBe(2);
     const rows = await sql(svc, `select type, count(*)::int as n from log where vehicle_id = 7 group by type order by type`);

@@ -8,6 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedHistory } from '../../scripts/seed-history.js';
 import { startStandalonePostgres } from '../utils/backends.js';
+import { disposeLeftovers, leave } from '../utils/leftovers.js';
 import { startService, type TestService } from '../utils/service.js';
 
 const DAY = 86_400_000;
@@ -15,30 +16,24 @@ const NOW = new Date('2026-03-10T12:00:00Z');
 const FIRST_DAY = Date.parse('2026-03-08T00:00:00Z'); // midnight UTC, 2 days before NOW
 
 describe('seed:history, then the history queries on it', () => {
-  let db: Awaited<ReturnType<typeof startStandalonePostgres>>;
   let svc: TestService;
   let client: pg.Client;
 
   beforeAll(async () => {
-    db = await startStandalonePostgres();
+    const db = await startStandalonePostgres();
     const result = await seedHistory({ databaseUrl: db.url, rows: 6000, vehicles: 2, days: 2, jobs: 1, chunk: 2500, now: NOW, log: () => {} });
     expect(result.rows).toBe(6000);
     const dir = await mkdtemp(join(tmpdir(), 'seano-seed-'));
+    const removeDir = leave(() => rm(dir, { recursive: true, force: true }));
     svc = await startService({
       name: 'seeded',
-      prepare: async () => ({
-        env: { DATABASE_URL: db.url, MQTT_EMBEDDED_PORT: '0', DATA_DIR: dir },
-        cleanup: () => rm(dir, { recursive: true, force: true }),
-      }),
+      prepare: async () => ({ env: { DATABASE_URL: db.url, MQTT_EMBEDDED_PORT: '0', DATA_DIR: dir }, cleanup: removeDir }),
     });
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
+    leave(() => client.end());
   });
-  afterAll(async () => {
-    await client?.end();
-    await svc?.stop();
-    await db?.cleanup();
-  });
+  afterAll(disposeLeftovers);
 
   it('series over two days equals the raw rows aggregated into the same half-hour buckets', async () => {
     const from = new Date(FIRST_DAY).toISOString();

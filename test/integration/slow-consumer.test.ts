@@ -4,6 +4,7 @@
 // - legacy /api/ws: past 4 MiB unsent the socket is closed with 1013 (terminated 1 s later);
 // - graphql-ws: past 10,000 undelivered events the subscription is ended with an error.
 // Plus the liveness endpoints. Against the embedded backends and (in CI) the machine's.
+// The memory it costs and the delay of the others are figures of `npm run bench` (bench/slow-consumer.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import WebSocket from 'ws';
@@ -11,8 +12,9 @@ import { createClient, type Client } from 'graphql-ws';
 import { LogsSubscription } from '../../client/operations.js';
 import { backends } from '../utils/backends.js';
 import { startService, type TestService } from '../utils/service.js';
-import { openLegacy, subscribe } from '../utils/clients.js';
-import { untilStats } from '../utils/wait.js';
+import { openFeed, subscribe } from '../utils/clients.js';
+import { disposeLeftovers, leave } from '../utils/leftovers.js';
+import { readStats, untilServer } from '../utils/wait.js';
 
 const MiB = 1024 * 1024;
 
@@ -21,18 +23,12 @@ const MiB = 1024 * 1024;
 const LEGACY_COUNT = 80;
 const LEGACY_LINE = 200_000;
 const MAX_BUFFERED_BYTES = 4 * MiB; // src/app.ts
-// The service shares this process with the embedded broker and database, the driver and the
-// test's own clients; the burst below grew it by 13-91 MB over repeated runs, about as much as
-// with no slow client attached. So this bound catches gross retention only; what the server
-// kept for the slow socket is bounded precisely in the test.
-const RSS_GROWTH_LIMIT = 200 * MiB;
 
 // GraphQL burst: enough events that, after the paused socket's kernel buffers are full, more
 // than 10,000 (the subscriber capacity) are left waiting for it.
 const GQL_COUNT = 14_000;
 const GQL_LINE = 2_000;
 const SUBSCRIBER_CAPACITY = 10_000;
-const MAX_LATENCY_MS = 5_000; // receipt by the service → arrival at the normal subscriber
 
 /**
  * Publishes `count` messages at QoS 1 with up to `inFlight` publishes awaiting their PUBACK, and
@@ -60,21 +56,6 @@ async function publishPaced(
   await Promise.all(Array.from({ length: Math.min(inFlight, count) }, worker));
 }
 
-/** Samples this process's RSS (the service runs in it) every 20 ms until stopped. */
-function rssSampler() {
-  const before = process.memoryUsage().rss;
-  let peak = before;
-  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-  return {
-    before,
-    stop() {
-      clearInterval(timer);
-      peak = Math.max(peak, process.memoryUsage().rss);
-      return peak;
-    },
-  };
-}
-
 /** A graphql-ws client like graphqlWsClient(), that also hands out its WebSocket. */
 function socketClient(url: string): { client: Client; socket: Promise<WebSocket> } {
   let connected!: (socket: WebSocket) => void;
@@ -86,10 +67,9 @@ function socketClient(url: string): { client: Client; socket: Promise<WebSocket>
     lazy: true,
     on: { connected: (s) => connected(s as WebSocket) },
   });
+  leave(() => client.dispose());
   return { client, socket };
 }
-
-const mb = (bytes: number) => Math.round((bytes / MiB) * 10) / 10;
 
 describe.each(backends)('slow consumers on $name', (backend) => {
   let svc: TestService;
@@ -99,16 +79,13 @@ describe.each(backends)('slow consumers on $name', (backend) => {
     svc = await startService(backend);
     vessel = await svc.publisher();
   });
-  afterAll(() => svc?.stop());
+  afterAll(disposeLeftovers);
 
   it('closes a legacy socket that stops reading, keeps the others whole, and bounds the memory', { timeout: 120_000 }, async () => {
-    const before = await untilStats(svc, () => true);
-    const slow = await openLegacy(`${svc.wsUrl}/api/ws`);
-    await slow.messages.count(1); // the connection frame
+    const before = await readStats(svc);
+    const slow = await openFeed(`${svc.wsUrl}/api/ws`); // greeted: registered
     slow.socket.pause(); // stops reading the TCP socket (and keeps it paused, unlike _socket.pause())
-    const normal = await openLegacy(`${svc.wsUrl}/api/ws`);
-    await normal.messages.count(1);
-    await untilStats(svc, (s) => s.legacy_connections === before.legacy_connections + 2);
+    const normal = await openFeed(`${svc.wsUrl}/api/ws`);
 
     const filler = 'x'.repeat(LEGACY_LINE);
     const lines = Array.from({ length: LEGACY_COUNT }, (_, i) => `slow-consumer line ${i} ${filler}`);
@@ -121,21 +98,15 @@ describe.each(backends)('slow consumers on $name', (backend) => {
         sentBeforeCut = normal.messages.items.length - 2; // minus the connection frame and this line
       }
     });
-    const rss = rssSampler();
-    let rssPeak: number;
-    try {
-      await publishPaced(
-        svc,
-        vessel,
-        LEGACY_COUNT,
-        (i) => [11, 'raw_log', lines[i]!],
-        (n) => normal.messages.count(n + 1, 30_000),
-        { inFlight: 1, window: 1 },
-      );
-      await normal.messages.count(LEGACY_COUNT + 1, 60_000);
-    } finally {
-      rssPeak = rss.stop();
-    }
+    await publishPaced(
+      svc,
+      vessel,
+      LEGACY_COUNT,
+      (i) => [11, 'raw_log', lines[i]!],
+      (n) => normal.messages.count(n + 1, 30_000),
+      { inFlight: 1, window: 1 },
+    );
+    await normal.messages.count(LEGACY_COUNT + 1, 60_000);
 
     // The normal client got every line, in id order.
     const frames = normal.messages.items.slice(1);
@@ -145,8 +116,11 @@ describe.each(backends)('slow consumers on $name', (backend) => {
     expect(frames.every((f) => f.type === 'raw_log' && f.vehicle_id === 11)).toBe(true);
     expect(frames.map((f) => f.data).sort()).toEqual([...lines].sort());
 
-    // The slow socket was cut off: counted, and gone from the connections.
-    const after = await untilStats(svc, (s) => s.slow_consumers >= before.slow_consumers + 1 && s.legacy_connections === before.legacy_connections + 1);
+    // The slow socket was cut off: counted, and gone from the connections (on the server: the
+    // paused client sees it only once it reads again).
+    await untilServer(svc, (s) => s.slowConsumers >= before.slow_consumers + 1 && s.legacyConnections === before.legacy_connections + 1, 'the cut');
+    const after = await readStats(svc);
+    expect(after.legacy_connections).toBe(before.legacy_connections + 1);
     expect(after.slow_consumers).toBe(before.slow_consumers + 1);
     expect(sentBeforeCut).toBeDefined(); // cut during the burst, not after it
     expect(sentBeforeCut!).toBeLessThan(LEGACY_COUNT);
@@ -168,47 +142,21 @@ describe.each(backends)('slow consumers on $name', (backend) => {
     const heldBytes = (sentBeforeCut! - got.length) * frameBytes;
     expect(heldBytes).toBeGreaterThan(MAX_BUFFERED_BYTES - frameBytes);
     expect(heldBytes).toBeLessThanOrEqual(MAX_BUFFERED_BYTES + 2 * frameBytes);
-
-    const bytes = lines.reduce((n, l) => n + Buffer.byteLength(l), 0);
-    console.log(
-      JSON.stringify({
-        slowConsumerTest: {
-          backend: backend.name,
-          published: LEGACY_COUNT,
-          bytes,
-          rssBeforeMB: mb(rss.before),
-          rssPeakMB: mb(rssPeak),
-          sentToSlowBeforeCut: sentBeforeCut,
-          slowClientGot: got.length,
-          heldForSlowBytes: heldBytes,
-          slowCloseCode: code,
-        },
-      }),
-    );
-    expect(rssPeak - rss.before).toBeLessThan(RSS_GROWTH_LIMIT);
     normal.close();
     await normal.closed;
   });
 
   it('a paused graphql-ws subscriber delays nobody and is ended with an error once 10,000 events behind', { timeout: 120_000 }, async () => {
-    const before = await untilStats(svc, () => true);
+    const before = await readStats(svc);
     const slowWs = socketClient(`${svc.wsUrl}/graphql`);
     const slow = subscribe(slowWs.client, LogsSubscription, { vehicleId: 12 });
     const fastWs = socketClient(`${svc.wsUrl}/graphql`);
     const fast = subscribe(fastWs.client, LogsSubscription, { vehicleId: 12 });
-    await untilStats(svc, (s) => s.active_subscriptions === before.active_subscriptions + 2);
+    await untilServer(svc, (s) => s.activeSubscriptions === before.active_subscriptions + 2, 'both subscriptions');
     // A first event proves both subscriptions are live before the slow one stops reading.
     await svc.publish(vessel, 12, 'raw_log', 'warm-up');
     await fast.results.count(1);
     await slow.results.count(1);
-
-    // The normal subscriber's delay: arrival here minus the service's receipt of the message.
-    const fastSocket = await fastWs.socket;
-    let worstLatencyMs = 0;
-    fastSocket.on('message', (data) => {
-      const m = JSON.parse(data.toString());
-      if (m.type === 'next') worstLatencyMs = Math.max(worstLatencyMs, Date.now() - Date.parse(m.payload.data.logs.receivedAt));
-    });
 
     // graphql-ws (keep-alive 12 s) terminates a socket that leaves a ping unanswered for 12 s.
     // Stopping right after one leaves ~24 s for the overflow instead of 12-24 s by phase; a
@@ -223,52 +171,28 @@ describe.each(backends)('slow consumers on $name', (backend) => {
 
     const filler = 'y'.repeat(GQL_LINE);
     const texts = Array.from({ length: GQL_COUNT }, (_, i) => `gql line ${i} ${filler}`);
-    const t0 = Date.now();
-    const rss = rssSampler();
-    let rssPeak: number;
-    try {
-      await publishPaced(
-        svc,
-        vessel,
-        GQL_COUNT,
-        (i) => [12, 'raw_log', texts[i]!],
-        (n) => fast.results.count(n + 1, 30_000),
-        { inFlight: 50, window: 500 },
-      );
-      await fast.results.count(GQL_COUNT + 1, 60_000);
-    } finally {
-      rssPeak = rss.stop();
-    }
-    const pausedMs = Date.now() - t0;
+    await publishPaced(
+      svc,
+      vessel,
+      GQL_COUNT,
+      (i) => [12, 'raw_log', texts[i]!],
+      (n) => fast.results.count(n + 1, 30_000),
+      { inFlight: 50, window: 500 },
+    );
+    await fast.results.count(GQL_COUNT + 1, 60_000);
 
-    // The normal subscriber got every event, in id order, and none of them late.
+    // The normal subscriber got every event, in id order.
     const live = fast.results.items.slice(1).map((r) => r.logs);
     expect(live).toHaveLength(GQL_COUNT);
     const ids = live.map((l) => BigInt(l.id));
     for (let i = 1; i < ids.length; i++) expect(ids[i]! > ids[i - 1]!).toBe(true);
     expect(new Set(live.map((l) => ('message' in l ? l.message : undefined)))).toEqual(new Set(texts));
-    expect(worstLatencyMs).toBeLessThan(MAX_LATENCY_MS);
 
     // Reading again, the slow client gets what the kernel held (a prefix), then the error:
     // its queue overflowed while it was paused and the server let go of the events.
     slowSocket.resume();
     await slow.done;
     const got = slow.results.items.slice(1).map((r) => r.logs.id);
-    console.log(
-      JSON.stringify({
-        graphqlSlowTest: {
-          backend: backend.name,
-          published: GQL_COUNT,
-          bytes: texts.reduce((n, t) => n + Buffer.byteLength(t), 0),
-          pausedMs,
-          worstLatencyMs,
-          slowClientGot: got.length,
-          slowClientError: slow.errors.items[0],
-          rssBeforeMB: mb(rss.before),
-          rssPeakMB: mb(rssPeak),
-        },
-      }),
-    );
     expect(got.length).toBeLessThan(GQL_COUNT - SUBSCRIBER_CAPACITY);
     expect(got).toEqual(live.slice(0, got.length).map((l) => l.id));
     // One GraphQL error on a socket that stays open (a keep-alive termination would be a close).
@@ -276,7 +200,9 @@ describe.each(backends)('slow consumers on $name', (backend) => {
     expect(slow.errors.items).toHaveLength(1);
     expect(Array.isArray(slow.errors.items[0])).toBe(true);
     expect(slowSocket.readyState).toBe(WebSocket.OPEN);
-    const s = await untilStats(svc, (x) => x.slow_consumers === before.slow_consumers + 1);
+    await untilServer(svc, (x) => x.slowConsumers === before.slow_consumers + 1, 'the slow subscription counted');
+    const s = await readStats(svc);
+    expect(s.slow_consumers).toBe(before.slow_consumers + 1);
     expect(s.active_subscriptions).toBe(before.active_subscriptions + 1); // the normal one goes on
 
     fast.dispose();

@@ -88,7 +88,9 @@ export function graphqlWsClient(url: string, connectionParams?: Record<string, u
 /** An MQTT client on a broker a test started (a vessel, with the test's own client id). */
 export async function connectMqtt(url: string, options: IClientOptions = {}): Promise<MqttClient> {
   const client = await mqtt.connectAsync(url, { protocolVersion: 4, ...options });
-  leave(() => client.endAsync(true));
+  leave(async () => {
+    if (!client.disconnected && !client.disconnecting) await client.endAsync(true);
+  });
   return client;
 }
 

@@ -27,8 +27,8 @@ export async function startMosquitto(o: { maxQueued?: number } = {}): Promise<Mo
     conf,
     [`listener ${port} 127.0.0.1`, 'allow_anonymous true', 'persistence true', `persistence_location ${dir}/`,
       `max_queued_messages ${o.maxQueued ?? 100000}`, 'max_inflight_messages 2000',
-      // It says "running" once it listens: the start waits for that line.
-      'log_dest stdout', 'log_type error', 'log_type warning', 'log_type information'].join('\n') + '\n',
+      // It says "running" once it listens (on stderr, which it does not buffer): the start waits for it.
+      'log_dest stderr', 'log_type error', 'log_type warning', 'log_type information'].join('\n') + '\n',
   );
   let broker: ServerProcess | undefined;
   const start = async () => {

@@ -18,7 +18,10 @@ export async function spawnReady(command: string, args: string[], ready: RegExp)
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill('SIGTERM');
+    // Mosquitto 2.0 misses a SIGTERM that lands just before its loop sleeps: say it again.
+    const again = setInterval(() => child.kill('SIGTERM'), 500);
     await exited;
+    clearInterval(again);
   };
   leave(stop);
   await new Promise<void>((resolve, reject) => {

@@ -3,7 +3,6 @@
 // no client can see (a subscription registered, a socket dropped, a message counted as received)
 // is read from the service itself, in-process, with untilServer.
 import type { StatsSnapshot } from '../../src/stats.js';
-import { legacyStats } from '../../src/http/routes.js';
 import type { TestService } from './service.js';
 
 /** One reading of /api/ws/stats, as an operator sees it. */
@@ -28,15 +27,6 @@ export async function untilServer(svc: TestService, pred: (s: StatsSnapshot) => 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify({ ...s, connections: s.connections.length })}`);
     await new Promise((r) => setTimeout(r, SERVER_CHECK_MS));
   }
-}
-
-/**
- * The stats in the /api/ws/stats shape, once `pred` holds.
- * @deprecated Wait for a client-visible event (openFeed, a subscription result) and readStats(),
- * or untilServer() for what no client sees.
- */
-export async function untilStats(svc: TestService, pred: (s: any) => boolean, ms = 15_000): Promise<any> {
-  return legacyStats(await untilServer(svc, (s) => pred(legacyStats(s)), 'stats', ms));
 }
 
 /** Resolves with `promise`, or fails after `ms` naming what did not happen (a promised deadline). */
