@@ -1,13 +1,15 @@
 // The /api/ws adapter for the original pages: live events → the seed's JSON frames.
 // A broadcast is serialised once and the same bytes go to every matching socket; only a socket
-// resuming with ?after= reads its own stream (its replay is personal). Every send goes through
-// the live path's one backpressure policy: a socket that lags is closed with 1013.
+// resuming with ?after= reads its own stream (its replay is personal). Every frame goes out
+// through the socket's outbox, a LiveQueue under the live path's one backpressure policy that
+// hands it straight to the socket: one that lags is closed with 1013.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { onExpiry, type Authenticator, type Principal } from '../auth/tokens.js';
 import { Backpressure, DEFAULT_LAG_LIMITS, SlowConsumerError, socketTransport, type LagLimits } from '../live/backpressure.js';
+import { LiveQueue } from '../live/queue.js';
 import { matches, type LogFilter } from '../live/filter.js';
 import type { LogHub } from '../live/hub.js';
 import { openLive, type ReplaySource } from '../live/stream.js';
@@ -42,7 +44,8 @@ export interface LegacyWsOptions {
 interface Client {
   socket: WebSocket;
   filter: LogFilter;
-  backpressure: Backpressure;
+  /** Every frame for this socket; ends it (1013) once the socket lags. */
+  outbox: LiveQueue<string | Buffer>;
   /** True while this socket reads ?after= on its own stream; the broadcast skips it. */
   personal: boolean;
   alive: boolean;
@@ -85,13 +88,13 @@ export class LegacyWsServer implements UpgradeTarget {
     // A socket outlives its token otherwise: close it when the token expires; the client
     // reconnects with a fresh one (and ?after= its last id).
     const cancelExpiry = onExpiry(principal, () => void closeSocket(ws, CloseCode.PolicyViolation, 'token expired'));
-    const client: Client = {
-      socket: ws,
-      filter: { ...route.filter, scope },
-      backpressure: new Backpressure(socketTransport(ws), this.o.lagLimits ?? DEFAULT_LAG_LIMITS),
-      personal: route.after !== undefined,
-      alive: true,
-    };
+    const backpressure = new Backpressure(socketTransport(ws), this.o.lagLimits ?? DEFAULT_LAG_LIMITS);
+    const outbox: LiveQueue<string | Buffer> = new LiveQueue<string | Buffer>(
+      backpressure,
+      () => outbox.failed && this.closeSlow(client, true),
+      (frame) => ws.send(frame, { binary: false }), // a text frame, also when handed bytes
+    );
+    const client: Client = { socket: ws, filter: { ...route.filter, scope }, outbox, personal: route.after !== undefined, alive: true };
     this.clients.add(client);
     const unregister = this.o.registry.add({ surface: 'legacy', connectedAt: new Date(), endpoint: route.endpoint, vehicleFilter: route.filter.vehicleId, scope });
     ws.send(connectionFrame(this.clients.size));
@@ -106,6 +109,7 @@ export class LegacyWsServer implements UpgradeTarget {
     });
     ws.on('error', () => ws.terminate());
     ws.on('close', () => {
+      void outbox.return();
       this.clients.delete(client);
       unregister();
       cancelExpiry();
@@ -115,7 +119,8 @@ export class LegacyWsServer implements UpgradeTarget {
 
   /** Replay after `after`, then live, on this socket's own stream. */
   private async readOwnStream(client: Client, after: string): Promise<void> {
-    const stream = openLive(this.o.hub, this.o.source, { filter: client.filter, after, backpressure: client.backpressure });
+    // Its own queue only hands events on to the outbox, which watches the socket.
+    const stream = openLive(this.o.hub, this.o.source, { filter: client.filter, after });
     client.socket.once('close', () => void stream.return?.());
     try {
       for await (const e of stream) {
@@ -141,16 +146,11 @@ export class LegacyWsServer implements UpgradeTarget {
     for (const c of this.clients) if ((c.filter.vehicleId ?? vehicleId) === vehicleId && allows(c.filter.scope, vehicleId)) this.send(c, frame);
   }
 
-  /** Sends unless the socket lags (then it is closed with 1013: reconnect with ?after=). */
+  /** Sends unless the socket lags (then its outbox closes it with 1013: reconnect with ?after=). */
   private send(client: Client, frame: string | Buffer): boolean {
-    const ws = client.socket;
-    if (ws.readyState !== ws.OPEN) return false;
-    if (client.backpressure.lag(0) !== undefined) {
-      this.closeSlow(client, true);
-      return false;
-    }
-    ws.send(frame, { binary: false }); // a text frame, also when handed bytes
-    return true;
+    if (client.socket.readyState !== client.socket.OPEN) return false;
+    client.outbox.push(frame);
+    return !client.outbox.failed;
   }
 
   private closeSlow(client: Client, slow: boolean): void {

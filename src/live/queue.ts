@@ -1,7 +1,8 @@
-// The one buffer between the hub (which pushes synchronously and never waits) and a subscriber
-// that pulls at its own pace. Its bound is the backpressure policy (backpressure.ts): a
-// subscriber that lags is dealt with here, in `lagged`, instead of growing the server's memory or
-// delaying anyone else.
+// The one buffer between the hub (which pushes synchronously and never waits) and a subscriber.
+// A subscriber pulls at its own pace (GraphQL: next()), or hands each item straight to its
+// socket (a `sink`: the legacy socket, where nothing needs to wait here). Either way its bound
+// is the backpressure policy (backpressure.ts), and a subscriber that lags is dealt with in one
+// place, `lagged`, instead of growing the server's memory or delaying anyone else.
 import { Backpressure, SlowConsumerError } from './backpressure.js';
 
 export class LiveQueue<T> implements AsyncIterableIterator<T> {
@@ -14,8 +15,10 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
 
   constructor(
     private readonly backpressure: Backpressure = new Backpressure(),
-    /** Runs once when the queue stops taking items: returned or failed. */
+    /** Runs once when the queue stops taking items: returned, or failed (see `failed`). */
     private readonly onClose: () => void = () => {},
+    /** Takes each item at once, while the subscriber keeps up; then nothing is read with next(). */
+    private readonly sink?: (item: T) => void,
   ) {}
 
   /** True once the subscriber was dropped (lagged, or failed by its source). */
@@ -31,6 +34,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
     if (this.closed || this.error) return;
     const lag = this.backpressure.lag(this.length);
     if (lag !== undefined) return this.lagged(lag);
+    if (this.sink) return this.sink(item);
     if (this.waiter) {
       const w = this.waiter;
       this.waiter = this.failWaiter = undefined;
@@ -40,7 +44,10 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
     this.items.push(item);
   }
 
-  /** What a lagging subscriber gets. Issue 14's conflation (keep the newest per key) goes here. */
+  /**
+   * What a lagging subscriber gets: today it is ended. Issue 14's conflation goes here — keep the
+   * newest item per key in `items` and, for a sink, hand them over once the transport drained.
+   */
   private lagged(why: string): void {
     this.fail(new SlowConsumerError(why));
   }

@@ -93,6 +93,21 @@ describe('LiveQueue', () => {
     expect(q.length).toBe(0);
   });
 
+  it('with a sink, hands each item over at once while the transport keeps up, and fails once it lags', () => {
+    const socket = fakeSocket();
+    const sent: string[] = [];
+    let closes = 0;
+    const q = new LiveQueue<string>(new Backpressure(socketTransport(socket), limits(10, 50)), () => closes++, (frame) => sent.push(frame));
+    q.push('a');
+    q.push('b');
+    expect(sent).toEqual(['a', 'b']);
+    expect(q.length).toBe(0);
+    socket.bufferedAmount = 51;
+    q.push('c');
+    expect(sent).toEqual(['a', 'b']);
+    expect([q.failed, closes]).toEqual([true, 1]);
+  });
+
   it('is one policy whatever reads the transport: a plain object works as one', () => {
     const transport: Transport = { bufferedBytes: 10 };
     expect(new Backpressure(transport, limits(1, 5)).lag(0)).toBeDefined();
