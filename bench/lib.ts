@@ -93,6 +93,12 @@ export async function subscriptionsActive(svc: BenchService, n: number, ms = 30_
   return s.active_subscriptions;
 }
 
+/** VmRSS of a process in bytes. */
+export async function rssOf(pid: number): Promise<number> {
+  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
+  return Number(m![1]) * 1024;
+}
+
 /** CPU time (user + system, seconds) a process has used: /proc/<pid>/stat, in 1/100 s ticks
  * (CLK_TCK is 100 on Linux). Unlike a rate, it hardly changes when other work shares the CPUs. */
 export async function cpuSecondsOf(pid: number): Promise<number> {

@@ -4,15 +4,9 @@
 // half graphql-ws after connection_init/ack with no subscription — and VmRSS is compared.
 import { readFile } from 'node:fs/promises';
 import { ClientProcess, type SocketSpec } from './client-process.js';
-import { MANY_SOCKETS_ENV, progress, startChildService } from './lib.js';
+import { MANY_SOCKETS_ENV, progress, rssOf as rss, startChildService } from './lib.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** VmRSS of a process in bytes. */
-async function rss(pid: number): Promise<number> {
-  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'));
-  return Number(m![1]) * 1024;
-}
 
 /** Median of a few readings, after a pause: RSS moves with GC, one reading is noisy. */
 async function settledRss(pid: number): Promise<number> {

@@ -9,13 +9,14 @@ import { benchIngest, benchIngestCeiling } from './ingest.js';
 import { benchLatency } from './latency.js';
 import { benchFanout } from './fanout.js';
 import { benchMemory } from './memory.js';
+import { benchSlowConsumer } from './slow-consumer.js';
 import { abandon, progress } from './lib.js';
 import { startMosquitto } from '../test/utils/mosquitto.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const total = env('BENCH_MESSAGES', 20_000);
 const fanoutMessages = env('BENCH_FANOUT_MESSAGES', 300);
-const parts = (process.env.BENCH_PARTS ?? 'ingest,latency,fanout,memory').split(',');
+const parts = (process.env.BENCH_PARTS ?? 'ingest,latency,fanout,memory,slow_consumer').split(',');
 const started = performance.now();
 
 /** Share of the machine's CPU busy over `ms`, before the bench starts anything: other work
@@ -49,6 +50,8 @@ function print(extra: Record<string, unknown> = {}): void {
     typeof value === 'number' && Number.isFinite(value) ? { value, target: text, met: met(value) } : undefined;
   const latency = out.latency as { p99_ms: number } | undefined;
   const memory = out.memory as { kb_per_socket: number } | undefined;
+  type SlowPart = { service_rss: { growth_mb: number } };
+  const slow = out.slow_consumer as { legacy: SlowPart; graphql_ws: SlowPart & { normal_subscriber: { max_ms: number } } } | undefined;
   const result = {
     machine: { ...machine, load_average_after: loadavg().map((l) => Number(l.toFixed(2))) },
     ...out,
@@ -57,6 +60,9 @@ function print(extra: Record<string, unknown> = {}): void {
       latency_p99_ms: target(latency?.p99_ms, '< 50', (v) => v < 50),
       fanout_ratio: target(out.fanout_ratio, '>= 0.5', (v) => v >= 0.5),
       kb_per_idle_socket: target(memory?.kb_per_socket, '<= 30', (v) => v <= 30),
+      // The limits test/integration/slow-consumer.test.ts used to assert.
+      slow_consumer_rss_growth_mb: target(slow && Math.max(slow.legacy.service_rss.growth_mb, slow.graphql_ws.service_rss.growth_mb), '< 200', (v) => v < 200),
+      slow_consumer_others_delay_max_ms: target(slow?.graphql_ws.normal_subscriber.max_ms, '< 5000', (v) => v < 5000),
     },
     bench_seconds: Math.round((performance.now() - started) / 1000),
     ...extra,
@@ -88,6 +94,12 @@ const run: Record<string, () => Promise<void>> = {
   },
   async memory() {
     out.memory = await benchMemory(broker.url, env('BENCH_MEMORY_SOCKETS', 10_000));
+  },
+  async slow_consumer() {
+    out.slow_consumer = await benchSlowConsumer(broker.url, {
+      legacyLines: env('BENCH_SLOW_LEGACY_LINES', 80),
+      graphqlEvents: env('BENCH_SLOW_GRAPHQL_EVENTS', 14_000),
+    });
   },
 };
 
