@@ -1,6 +1,11 @@
-import { parseMessage, type PayloadLimits } from './payload.js';
+import { parseMessage, type PayloadLimits, type ValidLog } from './payload.js';
 import type { SpooledMessage } from './spool.js';
-import type { WriteItem } from './writer.js';
+
+/** A message as received, with its verdict: a valid log to store, or a reason to keep it as rejected. */
+export type WriteItem = { topic: string; payload: Uint8Array; receivedAt: Date } & (
+  | { kind: 'log'; log: ValidLog }
+  | { kind: 'rejected'; reason: string }
+);
 
 /** A message as received → what the writer stores: the valid log, or the rejection with its reason. */
 export function toWriteItem(m: SpooledMessage, limits: PayloadLimits): WriteItem {

@@ -90,14 +90,60 @@ async function connectSubscriber(o: MqttIngestOptions, clientId: string, filters
     resubscribe: true,
   };
   const client = mqtt.connect(o.url, { ...options, manualConnect: true });
+  let stopping = false;
+  const acks = ackOnCommit(client, o, () => stopping);
+
+  let reconnectDelay = RECONNECT_MIN_MS;
+  let connectedBefore = false;
+  client.on('connect', (connack) => {
+    // MQTT.js resubscribes when the broker lost our session. A shared subscription can be lost
+    // even when the session was kept (Mosquitto 2 does not persist them): subscribe again.
+    if (connectedBefore && connack.sessionPresent && filters.some((f) => f.startsWith('$share/'))) {
+      client.subscribe(filters, { qos: 1 });
+    }
+    connectedBefore = true;
+    reconnectDelay = RECONNECT_MIN_MS;
+    client.options.reconnectPeriod = reconnectDelay;
+    o.logger.info({ url: redactUrl(o.url), clientId }, 'MQTT connected');
+  });
+  client.on('close', () => acks.disconnected());
+  client.on('reconnect', () => {
+    reconnectDelay = Math.min(RECONNECT_MAX_MS, reconnectDelay * 2);
+    client.options.reconnectPeriod = reconnectDelay;
+  });
+  client.on('error', (err) => o.logger.warn({ err: err.message }, 'MQTT error'));
+
+  await connectOnce(client, o.url);
+  await client.subscribeAsync(filters, { qos: 1 });
+
+  return {
+    get connected() {
+      return client.connected;
+    },
+    async stop() {
+      stopping = true;
+      acks.dispose();
+      await o.writer.flush(); // commits what was taken; PUBACKs go out as each batch commits
+      await client.endAsync(false);
+    },
+  };
+}
+
+/**
+ * Takes over MQTT.js's message handler and PUBACK path: each message goes to the writer, its
+ * PUBACK leaves once the writer settled it, and the handler's callback (the next packet) waits
+ * while there is no room — in memory (maxInflight) or in the spool.
+ */
+function ackOnCommit(client: MqttClient, o: MqttIngestOptions, stopping: () => boolean): { disconnected(): void; dispose(): void } {
   const internals = client as unknown as { _sendPacket: SendPacket };
   const sendPacket = internals._sendPacket.bind(client);
-
   let generation = 0; // bumps on every disconnect: a held PUBACK never crosses connections
-  let stopping = false;
   let inflight = 0;
   const intercept = new Set<number>(); // PUBACKs to swallow when MQTT.js tries to send them
   let waiting: (() => void)[] = [];
+  const release = () => {
+    while (waiting.length > 0 && inflight < o.maxInflight && o.writer.accepting) waiting.shift()!();
+  };
 
   internals._sendPacket = (packet, cb, ...rest) => {
     if (packet.cmd === 'puback' && packet.messageId !== undefined && intercept.delete(packet.messageId)) {
@@ -106,9 +152,8 @@ async function connectSubscriber(o: MqttIngestOptions, clientId: string, filters
     }
     sendPacket(packet, cb, ...rest);
   };
-
   client.handleMessage = (packet: IPublishPacket, callback) => {
-    if (stopping) return; // not acknowledged: the broker redelivers it to the next run
+    if (stopping()) return; // not acknowledged: the broker redelivers it to the next run
     const payload = typeof packet.payload === 'string' ? Buffer.from(packet.payload) : packet.payload;
     const item = toWriteItem({ topic: packet.topic, payload, receivedAt: new Date() }, o);
     o.counters.count('received', topicType(packet.topic));
@@ -125,49 +170,14 @@ async function connectSubscriber(o: MqttIngestOptions, clientId: string, filters
     if (inflight < o.maxInflight && o.writer.accepting) callback();
     else waiting.push(() => callback());
   };
-  // Held callbacks go on while there is room: in memory (maxInflight) and in the spool.
-  const release = () => {
-    while (waiting.length > 0 && inflight < o.maxInflight && o.writer.accepting) waiting.shift()!();
-  };
   const unlisten = o.writer.onAccepting(release);
-
-  let reconnectDelay = RECONNECT_MIN_MS;
-  let connectedBefore = false;
-  client.on('connect', (connack) => {
-    // MQTT.js resubscribes when the broker lost our session. A shared subscription can be lost
-    // even when the session was kept (Mosquitto 2 does not persist them): subscribe again.
-    if (connectedBefore && connack.sessionPresent && filters.some((f) => f.startsWith('$share/'))) {
-      client.subscribe(filters, { qos: 1 });
-    }
-    connectedBefore = true;
-    reconnectDelay = RECONNECT_MIN_MS;
-    client.options.reconnectPeriod = reconnectDelay;
-    o.logger.info({ url: redactUrl(o.url), clientId }, 'MQTT connected');
-  });
-  client.on('close', () => {
-    generation++;
-    intercept.clear();
-    waiting = [];
-  });
-  client.on('reconnect', () => {
-    reconnectDelay = Math.min(RECONNECT_MAX_MS, reconnectDelay * 2);
-    client.options.reconnectPeriod = reconnectDelay;
-  });
-  client.on('error', (err) => o.logger.warn({ err: err.message }, 'MQTT error'));
-
-  await connectOnce(client, o.url);
-  await client.subscribeAsync(filters, { qos: 1 });
-
   return {
-    get connected() {
-      return client.connected;
+    disconnected() {
+      generation++;
+      intercept.clear();
+      waiting = [];
     },
-    async stop() {
-      stopping = true;
-      unlisten();
-      await o.writer.flush(); // commits what was taken; PUBACKs go out as each batch commits
-      await client.endAsync(false);
-    },
+    dispose: unlisten,
   };
 }
 
