@@ -29,8 +29,9 @@ export function openReplay(reader: ReplayReader, o: ReplayOptions): AsyncIterabl
     if (stop.signal.aborted) return Promise.resolve(false);
     if (wait <= 0) return Promise.resolve(true);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => resolve(true), wait);
-      stop.signal.addEventListener('abort', () => (clearTimeout(timer), resolve(false)), { once: true });
+      const abort = () => (clearTimeout(timer), resolve(false));
+      const timer = setTimeout(() => (stop.signal.removeEventListener('abort', abort), resolve(true)), wait);
+      stop.signal.addEventListener('abort', abort, { once: true });
     });
   };
   const read = (cursor: ReplayCursor | undefined) => reader.replayPage(o.vehicleId, o.from, o.to, cursor, PAGE);
