@@ -114,10 +114,11 @@ export class HistoryView {
     if (points) this.map.showHistory(vehicleId, points);
     if (buckets) this.drawSeries(range, field, buckets);
     if (missions) this.drawMissions(missions);
+    const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
     const said = [
-      points && `${points.length} positions`,
-      buckets && `${buckets.reduce((n, b) => n + b.count, 0)} values`,
-      missions && `${missions.length} missions`,
+      points && count(points.length, 'position'),
+      buckets && count(buckets.reduce((n, b) => n + b.count, 0), 'value'),
+      missions && count(missions.length, 'mission'),
     ].filter(Boolean);
     const nothing = !points?.length && !buckets?.length && !missions?.length;
     this.status.textContent = nothing ? `Nothing stored for vessel ${vehicleId} in this range.` : said.join(' · ');
