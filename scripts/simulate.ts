@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { createRng, createVessel, nextMessage, stepVessel, topicOf, type LogType, type Rng, type Vessel } from './simulator/vessel.js';
 import { maybeChaos } from './simulator/chaos.js';
+import { brokerTarget } from './simulator/broker.js';
 
 const USAGE = `Usage: npm run simulate -- [options]
 
@@ -15,8 +16,9 @@ Options:
   --vehicles <n>     number of vessels                         (default 3)
   --rate <n>         messages per second per vessel            (default 2)
   --duration <s>     seconds to run, 0 = until Ctrl-C          (default 0)
-  --url <url>        broker URL (else $MQTT_URL)               (default mqtt://127.0.0.1:1883)
-  --prefix <p>       topic prefix                              (default seano)
+  --url <url>        broker URL (else $MQTT_URL, else the service's embedded broker
+                     on $MQTT_EMBEDDED_PORT)                   (default mqtt://127.0.0.1:1883)
+  --prefix <p>       topic prefix (else $MQTT_TOPIC_PREFIX)    (default seano)
   --username <u>     broker username (else $MQTT_USERNAME)
   --password <p>     broker password (else $MQTT_PASSWORD)
   --chaos            replace ~5% of messages with malformed ones (bad JSON, out-of-range
@@ -66,17 +68,19 @@ function parseOptions(argv: string[]): Options {
     if (!Number.isFinite(n) || !ok(n)) fail(`invalid --${name} ${JSON.stringify(raw)}`);
     return n;
   };
-  const prefix = values.prefix ?? 'seano';
-  if (!/^[^#+/]+(\/[^#+/]+)*$/.test(prefix)) fail(`invalid --prefix ${JSON.stringify(prefix)} (no wildcards or empty levels)`);
+  const broker = (() => {
+    try {
+      return brokerTarget(process.env, values);
+    } catch (err) {
+      return fail(`${(err as Error).message} (or the flag that sets it)`);
+    }
+  })();
   return {
     vehicles: num('vehicles', values.vehicles, 3, (n) => Number.isInteger(n) && n >= 1 && n <= 10_000),
     rate: num('rate', values.rate, 2, (n) => n > 0 && n <= 10_000),
     duration: num('duration', values.duration, 0, (n) => n >= 0),
     firstId: num('first-id', values['first-id'], 1, (n) => Number.isInteger(n) && n >= 1 && n <= 2147483647),
-    url: values.url ?? process.env.MQTT_URL ?? 'mqtt://127.0.0.1:1883',
-    prefix,
-    username: values.username ?? process.env.MQTT_USERNAME,
-    password: values.password ?? process.env.MQTT_PASSWORD,
+    ...broker,
     chaos: values.chaos ?? false,
   };
 }

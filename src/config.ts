@@ -185,7 +185,20 @@ export type Env = Record<string, string | undefined>;
 export class ConfigError extends Error {}
 
 export function loadConfig(env: Env = process.env): Config {
-  const result = checked.safeParse(env);
+  return parseEnv(checked, env);
+}
+
+// What `npm run simulate` shares with the service: where the broker is (MQTT_URL, else the
+// embedded one on MQTT_EMBEDDED_PORT), the topic prefix and the credentials — one definition.
+const brokerSchema = schema.pick({ MQTT_URL: true, MQTT_EMBEDDED_PORT: true, MQTT_TOPIC_PREFIX: true, MQTT_USERNAME: true, MQTT_PASSWORD: true });
+export type BrokerSettings = z.output<typeof brokerSchema>;
+
+export function loadBrokerSettings(env: Env = process.env): BrokerSettings {
+  return parseEnv(brokerSchema, env);
+}
+
+function parseEnv<S extends z.ZodType>(settings: S, env: Env): z.output<S> {
+  const result = settings.safeParse(env);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const name = String(issue.path[0] ?? 'environment');

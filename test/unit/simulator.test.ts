@@ -1,4 +1,5 @@
-// The simulator's pure generators (scripts/simulator): movement, seq, battery, rssi, chaos.
+// The simulator's pure parts (scripts/simulator): movement, seq, battery, rssi, chaos, and the
+// broker it publishes to, from the service's own settings.
 // Seeded RNGs make every run identical, so a failure here reproduces.
 import { describe, it, expect } from 'vitest';
 import {
@@ -7,6 +8,8 @@ import {
 } from '../../scripts/simulator/vessel.js';
 import { CHAOS_KINDS, CHAOS_RATE, chaosMessage, maybeChaos, pickChaosKind, type ChaosKind } from '../../scripts/simulator/chaos.js';
 import { parseMessage } from '../../src/ingest/payload.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { brokerTarget } from '../../scripts/simulator/broker.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000);
@@ -152,5 +155,38 @@ describe('chaos', () => {
     for (let i = 0; i < 20_000; i++) if (maybeChaos(v, at(i), rng)) replaced++;
     expect(replaced / 20_000).toBeGreaterThan(CHAOS_RATE * 0.8);
     expect(replaced / 20_000).toBeLessThan(CHAOS_RATE * 1.2);
+  });
+});
+
+describe('where the simulator publishes', () => {
+  it('reads the service settings: MQTT_URL, else the embedded broker on MQTT_EMBEDDED_PORT', () => {
+    expect(brokerTarget({}, {}).url).toBe('mqtt://127.0.0.1:1883');
+    expect(brokerTarget({ MQTT_EMBEDDED_PORT: '1884' }, {}).url).toBe('mqtt://127.0.0.1:1884');
+    expect(brokerTarget({ MQTT_EMBEDDED_PORT: '1884', MQTT_URL: 'mqtt://broker.lan:1883' }, {}).url).toBe('mqtt://broker.lan:1883');
+  });
+
+  it('uses the prefix and credentials as the service reads them', () => {
+    const env = { MQTT_TOPIC_PREFIX: 'fleet/jakarta/', MQTT_USERNAME: 'sim', MQTT_PASSWORD: 'secret', MQTT_EMBEDDED_PORT: '1885' };
+    const config = loadConfig(env);
+    expect(brokerTarget(env, {})).toEqual({
+      url: 'mqtt://127.0.0.1:1885',
+      prefix: config.MQTT_TOPIC_PREFIX, // 'fleet/jakarta': the trailing slash dropped, as the service does
+      username: config.MQTT_USERNAME,
+      password: config.MQTT_PASSWORD,
+    });
+    expect(brokerTarget({ MQTT_USERNAME: '' }, {}).username).toBeUndefined(); // empty is unset, as for the service
+  });
+
+  it('lets flags win over the settings', () => {
+    const env = { MQTT_URL: 'mqtt://a:1883', MQTT_TOPIC_PREFIX: 'a', MQTT_USERNAME: 'a', MQTT_PASSWORD: 'a' };
+    expect(brokerTarget(env, { url: 'mqtt://b:1883', prefix: 'b', username: 'b', password: 'b' })).toEqual({
+      url: 'mqtt://b:1883', prefix: 'b', username: 'b', password: 'b',
+    });
+  });
+
+  it('refuses what the service refuses, naming the setting', () => {
+    expect(() => brokerTarget({ MQTT_EMBEDDED_PORT: 'x' }, {})).toThrow(/^Invalid setting MQTT_EMBEDDED_PORT=/);
+    expect(() => brokerTarget({}, { prefix: 'a/+' })).toThrow(/^Invalid setting MQTT_TOPIC_PREFIX="a\/\+"/);
+    expect(() => brokerTarget({}, { url: 'http://broker' })).toThrow(ConfigError);
   });
 });
