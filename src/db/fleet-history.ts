@@ -3,7 +3,7 @@
 // and the stored logs of a window in time order for a replay. Only the answers leave the database.
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { toLogEvent, type LogEvent } from '../logs/event.js';
-import { telemetryKey } from '../logs/fields.js';
+import { BATTERY_VOLTAGE_KEY, telemetryKey } from '../logs/fields.js';
 import { TELEMETRY_TYPE, type LogType } from '../logs/kinds.js';
 
 export interface FleetEntry {
@@ -43,7 +43,7 @@ const ARMED = telemetryKey('armed');
 const LATITUDE = telemetryKey('latitude');
 const LONGITUDE = telemetryKey('longitude');
 const SPEED = telemetryKey('speed');
-const VOLTS = telemetryKey('batteryVoltage');
+const VOLTS = BATTERY_VOLTAGE_KEY;
 /** Mean Earth radius (IUGG), metres: what haversine distances are measured with. */
 const EARTH_RADIUS_M = 6_371_008.8;
 

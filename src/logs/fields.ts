@@ -82,3 +82,6 @@ export function telemetryKey(name: string): string {
   if (!field) throw new Error(`no telemetry field named ${name}`);
   return field.key;
 }
+
+/** The battery voltage's key: missions measure the battery used by it. */
+export const BATTERY_VOLTAGE_KEY = telemetryKey('batteryVoltage');
