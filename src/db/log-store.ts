@@ -157,10 +157,10 @@ function insertRejectedSql(items: readonly NewRejected[], maxBytes: number, bind
 /** PostgreSQL text cannot hold U+0000; a topic or a reason quoting a payload may carry one. */
 const storable = (s: string) => s.replace(/\u0000/g, '\uFFFD');
 
-/** PostgreSQL's own message and SQLSTATE, or the JS error's name and message. */
+/** PostgreSQL's own message, SQLSTATE and detail, or the JS error's name and message. */
 export function describeFailure(error: unknown): string {
   let text: string;
-  if (isPostgresError(error)) text = `${error.message} (SQLSTATE ${error.code})`;
+  if (isPostgresError(error)) text = `${error.message} (SQLSTATE ${error.code})${error.detail ? `: ${error.detail}` : ''}`;
   else if (error instanceof Error) text = `${error.name}: ${error.message}`;
   else text = String(error);
   return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}…` : text;
@@ -173,7 +173,7 @@ function isTransient(error: unknown): boolean {
 }
 
 /** An error PostgreSQL sent (pg's DatabaseError): it carries a severity and a five-character SQLSTATE. */
-function isPostgresError(error: unknown): error is Error & { code: string } {
+function isPostgresError(error: unknown): error is Error & { code: string; detail?: string } {
   const e = error as { code?: unknown; severity?: unknown } | null;
   return error instanceof Error && typeof e?.severity === 'string' && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
 }

@@ -12,6 +12,7 @@ import { toWriteItem } from '../../src/ingest/item.js';
 import { Spool } from '../../src/ingest/spool.js';
 import { LogWriter, type WriteItem } from '../../src/ingest/writer.js';
 import { FakeLogStore } from './writer-fake-store.js';
+import { describeFailure } from '../../src/db/log-store.js';
 
 const limits = { prefix: 'seano', maxPayload: 256 * 1024 };
 const item = (vehicleId: number, body: object | string, type = 'vehicle_log'): WriteItem =>
@@ -184,5 +185,17 @@ describe('LogWriter', () => {
     await resumed;
     expect((await published(30)).map((e) => e.data?.seq)).toEqual(Array.from({ length: 30 }, (_, i) => i));
     expect(writer.accepting).toBe(true);
+  });
+});
+
+describe('describeFailure', () => {
+  it("gives PostgreSQL's own message, SQLSTATE and detail, or the JS error; never more than 1,000 characters", () => {
+    const pgError = (message: string, extra: object) => Object.assign(new Error(message), { severity: 'ERROR', ...extra });
+    expect(describeFailure(pgError('value overflows numeric format', { code: '22003' }))).toBe('value overflows numeric format (SQLSTATE 22003)');
+    expect(describeFailure(pgError('invalid input syntax for type json', { code: '22P02', detail: 'Token "x" is invalid.' })))
+      .toBe('invalid input syntax for type json (SQLSTATE 22P02): Token "x" is invalid.');
+    expect(describeFailure(new RangeError('Maximum call stack size exceeded'))).toBe('RangeError: Maximum call stack size exceeded');
+    expect(describeFailure(Object.assign(new Error('connect ECONNREFUSED'), { code: 'EPIPE' }))).toBe('Error: connect ECONNREFUSED');
+    expect(describeFailure(pgError(`"${'9'.repeat(5000)}" is out of range`, { code: '22003' }))).toHaveLength(1001);
   });
 });
