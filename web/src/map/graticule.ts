@@ -2,9 +2,8 @@
 // with no tiles (no internet on board) they are what gives the tracks a place. The spacing is a
 // round number of degrees or minutes, chosen so lines stay about 80-200 px apart at any zoom.
 import * as L from 'leaflet';
+import { formatAngle, pickStep, wrap } from './angles.js';
 
-// In minutes of arc.
-const STEPS = [0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 2700];
 const MIN_GAP_PX = { lat: 70, lon: 110 }; // longitude labels are wider
 
 export class Graticule {
@@ -69,27 +68,9 @@ function label(axis: 'lat' | 'lon', text: string, style: string): HTMLElement {
   return el;
 }
 
-/** The smallest step (minutes) at least `minDeg` degrees long. */
-export function pickStep(minDeg: number): number {
-  return STEPS.find((m) => m / 60 >= minDeg) ?? STEPS[STEPS.length - 1]!;
-}
-
 function multiples(from: number, to: number, step: number): number[] {
   const out: number[] = [];
   // Integer steps, so 0.1′ lines do not drift by float error over a long span.
   for (let i = Math.ceil(from / step); i * step <= to && out.length < 200; i++) out.push(Number((i * step).toFixed(9)));
   return out;
-}
-
-const wrap = (lon: number) => ((((lon + 180) % 360) + 360) % 360) - 180;
-
-/** 6°12′S, 106°50.5′E: degrees and minutes, as charts and GPS plotters show them. */
-export function formatAngle(value: number, stepMinutes: number, pos: string, neg: string): string {
-  const hemi = value > 0 ? pos : value < 0 ? neg : '';
-  const total = Math.round(Math.abs(value) * 600) / 10; // minutes, to 0.1′
-  const deg = Math.floor(total / 60 + 1e-9);
-  const min = total - deg * 60;
-  if (stepMinutes >= 60 && min < 0.05) return `${deg}°${hemi}`;
-  const digits = stepMinutes < 1 ? 1 : 0;
-  return `${deg}°${min.toFixed(digits).padStart(digits ? 4 : 2, '0')}′${hemi}`;
 }
