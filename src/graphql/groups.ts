@@ -4,7 +4,8 @@
 // the same result object to every member. A resuming subscription (`after`) replays its own
 // history and runs alone. Applies to graphql-ws and SSE alike (an envelop plugin around
 // subscribe); counting and limits are count-subscriptions.ts's.
-import { getOperationAST, getVariableValues, Kind, print, visit, type ExecutionArgs, type ExecutionResult, type subscribe } from 'graphql';
+import { getOperationAST, getVariableValues, Kind, print, visit } from 'graphql';
+import type { DocumentNode, ExecutionArgs, ExecutionResult, FragmentDefinitionNode, SelectionSetNode, subscribe } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
 import { Backpressure, type Transport } from '../live/backpressure.js';
 import { LiveQueue } from '../live/queue.js';
@@ -88,13 +89,17 @@ type KeyArgs = Pick<ExecutionArgs, 'schema' | 'document' | 'operationName' | 'va
 
 /**
  * Same group ⇔ same subscription (printed, so spacing does not matter), operation name,
- * variables and scope. Undefined — run alone — for anything that is not a subscription, that
- * resumes (an `after` argument that is not null, literally or through a variable or its
- * default), or whose variables do not coerce (graphql reports those itself).
+ * variables and scope. Undefined — run alone — for anything that is not a subscription, a
+ * field that says it is personal (`extensions: { personal: true }`: a stream of its own, like a
+ * paced replay, that a late joiner must not see from the middle), one that resumes (an `after`
+ * argument that is not null, literally or through a variable or its default), or whose
+ * variables do not coerce (graphql reports those itself).
  */
 export function groupKey(args: KeyArgs, scope: readonly number[] | undefined): string | undefined {
   const op = getOperationAST(args.document, args.operationName);
   if (!op || op.operation !== 'subscription') return undefined;
+  const fields = args.schema.getSubscriptionType()?.getFields() ?? {};
+  if (rootFields(args.document, op.selectionSet).some((name) => fields[name]?.extensions?.personal === true)) return undefined;
   const vars = getVariableValues(args.schema, op.variableDefinitions ?? [], args.variableValues ?? {});
   if (!vars.coerced) return undefined;
   // A field marked personal (Subscription.replay, paced from its own start) is never shared.
@@ -112,6 +117,16 @@ export function groupKey(args: KeyArgs, scope: readonly number[] | undefined): s
   if (resumes) return undefined;
   const sorted = Object.fromEntries(Object.entries(variables).sort(([a], [b]) => (a < b ? -1 : 1)));
   return JSON.stringify([print(args.document), args.operationName ?? null, sorted, scope ?? null]);
+}
+
+/** The field names an operation selects at its root, through fragments. */
+function rootFields(document: DocumentNode, set: SelectionSetNode): string[] {
+  return set.selections.flatMap((sel) => {
+    if (sel.kind === Kind.FIELD) return [sel.name.value];
+    if (sel.kind === Kind.INLINE_FRAGMENT) return rootFields(document, sel.selectionSet);
+    const fragment = document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === sel.name.value);
+    return fragment ? rootFields(document, fragment.selectionSet) : [];
+  });
 }
 
 interface GroupContext {

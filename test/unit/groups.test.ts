@@ -113,8 +113,10 @@ describe('groupKey', () => {
   const schema = buildSchema(`
     type Query { a: Int }
     type Log { id: ID }
-    type Subscription { logs(vehicleId: Int, after: ID): Log }
+    type Subscription { logs(vehicleId: Int, after: ID): Log  replay(vehicleId: Int): Log }
   `);
+  // A stream of its own (Pothos `extensions: { personal: true }`), like the paced replay.
+  schema.getSubscriptionType()!.getFields().replay!.extensions = { personal: true };
   const key = (query: string, variableValues?: Record<string, unknown>, scope?: number[], operationName?: string) =>
     groupKey({ schema, document: parse(query), variableValues, operationName }, scope);
 
@@ -137,6 +139,13 @@ describe('groupKey', () => {
     expect(key('subscription($a: ID) { logs(after: $a) { id } }', { a: '5' })).toBeUndefined();
     expect(key('subscription($a: ID = "5") { logs(after: $a) { id } }')).toBeUndefined();
     expect(key('subscription { ...F } fragment F on Subscription { logs(after: "5") { id } }')).toBeUndefined();
+  });
+
+  it('is undefined for a field that says it is personal, also behind a fragment', () => {
+    expect(key('subscription { replay(vehicleId: 1) { id } }')).toBeUndefined();
+    expect(key('subscription { ... on Subscription { replay { id } } }')).toBeUndefined();
+    expect(key('subscription { ...R } fragment R on Subscription { replay { id } }')).toBeUndefined();
+    expect(key('subscription { ...L } fragment L on Subscription { logs { id } }')).toBeDefined();
   });
 
   it('shares a subscription whose after is null or absent', () => {
