@@ -31,13 +31,22 @@ export interface SubscriptionCounting {
 
 export function useCountSubscriptions(o: SubscriptionCounting): Plugin<CountedContext> {
   return {
-    onSubscribe({ args, setResultAndStopExecution }) {
+    onSubscribe({ args, setResultAndStopExecution, subscribeFn, setSubscribeFn }) {
       const ctx = args.contextValue;
       let release = () => {};
       if (ctx.transport === 'http') {
         const admitted = admitEventStream(ctx, o);
         if (!admitted.ok) return setResultAndStopExecution({ errors: [admitted.error] });
         release = admitted.release;
+        // A subscribe that throws never reaches onSubscribeResult: give the slot back here.
+        setSubscribeFn(async (a) => {
+          try {
+            return await subscribeFn(a);
+          } catch (err) {
+            release();
+            throw err;
+          }
+        });
       }
       return {
         onSubscribeResult({ result, setResult }) {
