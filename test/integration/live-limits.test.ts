@@ -187,6 +187,15 @@ describe('live limits', () => {
     await untilServer(svc, (s) => s.activeSubscriptions === before, 'the real client\'s subscription to end');
   });
 
+  it('refuses a legacy ?after= beyond bigint with 400 before the upgrade, and serves the largest id', async () => {
+    await expect(openLegacy(`${svc.wsUrl}/api/ws?token=${all}&after=9223372036854775808`)).rejects.toMatchObject({ status: 400 });
+    await expect(openLegacy(`${svc.wsUrl}/api/ws?token=${all}&after=99999999999999999999`)).rejects.toMatchObject({ status: 400 });
+    const last = await openLegacy(`${svc.wsUrl}/api/ws?token=${all}&after=9223372036854775807`);
+    expect((await last.messages.count(1))[0].type).toBe('connection');
+    last.close();
+    await last.closed;
+  });
+
   it('ends every SSE stream, logs and vehicleStatus, when its token expires', async () => {
     const before = svc.app.stats().activeSubscriptions;
     const short = await token({}, 2);
