@@ -1,7 +1,7 @@
 // Starts the whole service on port 0 against a backend and hands out real clients.
 import mqtt, { type MqttClient } from 'mqtt';
 import { loadConfig, type Env } from '../../src/config.js';
-import { startApp, type App } from '../../src/app.js';
+import { createApp, type App } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
 import type { Backend } from './backends.js';
 import { leave } from './leftovers.js';
@@ -24,15 +24,17 @@ export interface TestService {
 export async function startService(backend: Backend, overrides: Env = {}): Promise<TestService> {
   const { env: backendEnv, cleanup } = await backend.prepare();
   const env: Env = { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent', ...backendEnv, ...overrides };
-  const app = await startApp(loadConfig(env), createLogger(env.LOG_LEVEL!));
-  const prefix = loadConfig(env).MQTT_TOPIC_PREFIX;
   const clients: MqttClient[] = [];
-  const httpUrl = `http://127.0.0.1:${app.port}`;
+  const service = createApp(loadConfig(env), createLogger(env.LOG_LEVEL!));
+  // Registered before it starts: a start that fails or hangs half-way still stops what it began.
   const stop = leave(async () => {
     await Promise.all(clients.map((c) => c.endAsync(true)));
-    await app.stop();
+    await service.stop();
     await cleanup();
   });
+  const app = await service.start();
+  const prefix = loadConfig(env).MQTT_TOPIC_PREFIX;
+  const httpUrl = `http://127.0.0.1:${app.port}`;
   return {
     app,
     env,
