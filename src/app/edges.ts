@@ -19,7 +19,6 @@ import type { Live, Writing } from './messages.js';
 import { required, type Component, type Shared } from './shared.js';
 
 const KEEP_ALIVE_MS = 12_000; // graphql-ws ping; browsers and proxies drop idle sockets near 30-60 s
-const SUBSCRIBER_CAPACITY = 10_000; // events a GraphQL subscriber may fall behind
 
 export interface EdgesDeps {
   database: Database;
@@ -82,7 +81,6 @@ function createGraphQLServer(deps: EdgesDeps, config: Config, logger: Logger): G
       fleet: writing.fleet,
       stats: shared.stats,
       registry: shared.registry,
-      subscriberCapacity: SUBSCRIBER_CAPACITY,
     },
     registry: shared.registry,
     auth: shared.auth,

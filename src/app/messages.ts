@@ -50,7 +50,7 @@ export function createLive(config: Pick<Config, 'REDIS_URL'>, logger: Logger): L
       hub = new LogHub(pubsub, logger);
     },
     async stop() {
-      hub?.stop();
+      await hub?.stop();
       await redis?.close();
       [hub, redis] = [undefined, undefined];
     },

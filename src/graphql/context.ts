@@ -25,12 +25,10 @@ export interface GraphQLContext {
   /** When the caller's token expires (ms since epoch); live streams end then. */
   expiresAt: number;
   /**
-   * 'http' (queries, SSE): a subscription counts itself and ends itself when the token expires.
-   * 'ws': the socket is closed on expiry, and subscriptions are counted per member of a group.
+   * 'http' (queries, SSE): an SSE stream takes a connection slot and ends when the token expires
+   * (plugins/count-subscriptions.ts). 'ws': the socket is closed on expiry.
    */
   transport: 'http' | 'ws';
-  /** Live events a subscriber may fall behind before it is dropped. */
-  subscriberCapacity: number;
   /** Set per query or mutation by the response-budget plugin; large fields charge their size to it. */
   responseBudget?: ResponseBudget;
 }

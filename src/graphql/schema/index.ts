@@ -1,6 +1,7 @@
 import { builder } from '../builder.js';
 import './scalars.js';
 import './logs.js';
+import './live.js'; // right after logs: Subscription.logs stays the first subscription field
 import './vehicles.js';
 import './stats.js';
 import './history.js';
