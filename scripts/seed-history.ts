@@ -6,16 +6,20 @@
 // day: each vessel reports at ~10 Hz for (rows / vehicles / days) samples, starting 08:00 WIB,
 // circling in Jakarta Bay; 70% vehicle_log, 25% sensor_log (sensor 1: temperature, humidity,
 // pressure; sensor 2: depth, salinity, conductivity), 5% raw_log. Every JSON payload carries a
-// `seq` (the row's id: per vessel it only grows), so no two are the same message (dedup key). Ids come from `log_id_seq`,
+// `seq` counted per topic as a vessel's computer would (vehicle_log and sensor_log each from 1 at
+// each day's boot, raw text none) and its timestamp, so no two are the same message (dedup key).
+// Every third vessel-day has a link loss: 25 messages in a row never arrive, which Query.gaps finds.
+// Ids come from `log_id_seq`,
 // reserved per chunk under the writer's lock, so ids follow time as they do in production and a
-// running service could keep writing. `vehicle` and `log_minute` (the per-minute rollup) rows are
-// upserted; the table is analysed at the end.
+// running service could keep writing. `vehicle` rows are upserted, the per-minute rollup summed
+// after the load (src/db/roller.ts); the table is analysed at the end.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { initORM } from '../src/db/orm.js';
-import { rollupSql } from '../src/db/rollup.js';
+import { ROLLER_LOCK } from '../src/db/rollup.js';
+import { rollUpAll } from '../src/db/roller.js';
 
 export const DEFAULT_HISTORY_URL = 'postgres://postgres@127.0.0.1:5432/seano_history';
 
@@ -48,6 +52,8 @@ export interface SeedResult {
 const ID_LOCK = 7_261_001;
 const DAY_MS = 86_400_000;
 const MISSION_START_MS = 3_600_000; // 01:00 UTC = 08:00 in Jakarta (WIB)
+/** Samples lost in a row by a vessel-day's link loss (within the 60 s left at the day's end: ≤ 600 at 10 Hz). */
+const LINK_LOSS_SAMPLES = 25;
 
 /** Creates the database named in `url` when it does not exist yet (connecting to `postgres`). */
 export async function ensureDatabase(url: string): Promise<void> {
@@ -110,6 +116,9 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
   const workers: pg.Client[] = [];
   try {
     await restoreStashedIndexes(main, log); // a previous run that died mid-load
+    // Chunks commit in any order: no roller (a running service's) may move its watermark past
+    // one that has not committed yet. Held until the rollup below has summed them.
+    await main.query('select pg_advisory_lock($1)', [ROLLER_LOCK]);
     // All ids at once, under the writer's lock: a running service's ids never collide with ours.
     await main.query('begin');
     await main.query('select pg_advisory_xact_lock($1)', [ID_LOCK]);
@@ -138,7 +147,6 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
           await c.query('begin');
           await c.query(INSERT_SQL, [first.toString(), offset, n, vehicles, perDay, stepMs, base, MISSION_START_MS]);
           await c.query(UPSERT_VEHICLES_SQL, [first.toString(), (first + BigInt(n - 1)).toString()]);
-          await c.query(ROLLUP_SQL, [first.toString(), (first + BigInt(n - 1)).toString()]);
           await c.query('commit');
           done += n;
           const s = (performance.now() - started) / 1000;
@@ -147,6 +155,10 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const rolling = performance.now();
+    await rollUpAll(main, 500_000); // the per-minute rollup behind long series (src/db/rollup.ts)
+    await main.query('select pg_advisory_unlock($1)', [ROLLER_LOCK]);
+    log(`per-minute rollup ${((performance.now() - rolling) / 1000).toFixed(1)} s`);
     if (rebuild) {
       const t = performance.now();
       await restoreStashedIndexes(main, log);
@@ -217,20 +229,23 @@ select vehicle_id, min(received_at), max(received_at) from log where id between 
 on conflict (id) do update set first_seen_at = least(vehicle.first_seen_at, excluded.first_seen_at),
                                last_seen_at = greatest(vehicle.last_seen_at, excluded.last_seen_at)`;
 
-// The per-minute rollup behind long series (src/db/rollup.ts), for the chunk's ids $1..$2.
-const ROLLUP_SQL = rollupSql('(select vehicle_id, type, sensor_id, timestamp, data from log where id between $1 and $2)');
-
 // $1 first id, $2 rows done before this chunk (k offset), $3 rows in this chunk, $4 vehicles,
 // $5 samples per vessel per day, $6 step ms, $7 day 0 (epoch ms), $8 mission start in the day (ms).
 const INSERT_SQL = `
 with g as (
   select $1::bigint + g as id, $2::bigint + g as k from generate_series(0::bigint, $3::bigint - 1) g
-), s as (
+), s0 as (
   select id, k,
          (k % $4)::int + 1 as vehicle_id,
-         ((k / $4) % $5)::int as i,
+         ((k / $4) % $5)::int as j, -- the vessel's j-th stored sample of the day
          (k / ($4::bigint * $5))::int as day
   from g
+), s as (
+  -- i: the sample's place among those the vessel sent that day; a link loss on every third
+  -- vessel-day swallows ${LINK_LOSS_SAMPLES} in a row from a place that varies (times and seqs jump over them)
+  select s0.*, j + case when (vehicle_id + day) % 3 = 0 and j >= (vehicle_id::bigint * 7919 + day::bigint * 104729) % $5
+                        then ${LINK_LOSS_SAMPLES} else 0 end as i
+  from s0
 ), t as (
   select s.*,
          timestamptz 'epoch' + ($7::bigint + day::bigint * ${DAY_MS} + $8::bigint + i::bigint * $6 + (vehicle_id - 1)::bigint * $6 / $4) * interval '1 millisecond' as ts,
@@ -269,19 +284,19 @@ from (
         'system_status', 'ACTIVE',
         'speed', round((9 + 4 * sin(i / 500.0) + random() * 0.8) * 1e2) / 1e2,
         'timestamp', ts_text,
-        'seq', id)
+        'seq', (i / 20) * 14 + greatest(0, i % 20 - 6) + 1) -- vehicle_logs sent before it today, + 1
       when 'sensor_log' then case when i % 2 = 1
         then jsonb_build_object(
           'temperature', round((28.5 + 2 * sin(phase * pi()) + (random() - 0.5) * 0.2) * 1e2) / 1e2,
           'humidity', round((70 + 8 * cos(phase * pi()) + (random() - 0.5)) * 1e1) / 1e1,
           'pressure', round((1011 + 3 * sin(day / 3.0) + (random() - 0.5) * 0.4) * 1e2) / 1e2,
-          'seq', id,
+          'seq', (i / 20) * 5 + least(5, greatest(0, i % 20 - 1)) + 1, -- sensor_logs sent before it today, + 1
           'timestamp', ts_text)
         else jsonb_build_object(
           'depth', round((0.5 + 12 * (0.5 + 0.5 * sin(angle / 3)) + random() * 0.3) * 1e2) / 1e2,
           'salinity', round((31 + 2 * sin(angle / 5) + (random() - 0.5) * 0.1) * 1e2) / 1e2,
           'conductivity', round((50 + 3 * sin(angle / 5) + (random() - 0.5) * 0.2) * 1e2) / 1e2,
-          'seq', id,
+          'seq', (i / 20) * 5 + least(5, greatest(0, i % 20 - 1)) + 1, -- sensor_logs sent before it today, + 1
           'timestamp', ts_text)
       end
     end as data

@@ -30,7 +30,7 @@ export function chaosMessage(kind: ChaosKind, v: Vessel, now: Date, rng: Rng): S
     const cut = text.slice(0, Math.max(1, Math.floor(text.length * (0.3 + 0.6 * rng()))));
     return { vehicleId, type: sensor ? 'sensor_log' : 'vehicle_log', payload: cut, malformed };
   }
-  // Every other kind starts from a good vehicle_log body (which takes the vessel's next seq).
+  // Every other kind starts from a good vehicle_log body (which takes the vessel's next vehicle_log seq: lost, as a rejected message is).
   const body = telemetry(v, now, rng);
   switch (kind) {
     case 'latitude_out_of_range':

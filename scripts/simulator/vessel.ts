@@ -17,7 +17,8 @@ export interface Vessel extends Point {
   speed: number; // m/s over ground
   current: number; // A drawn from the battery
   usedAh: number; // charge taken from the pack since it was last full
-  seq: number; // per-vessel sequence number, +1 on every message sent
+  /** Per topic, as the vessel's computer counts them: +1 on every message of that topic it sends (raw text carries none). */
+  seq: { vehicle_log: number; sensor_log: number };
   phase: Phase;
   mode: string;
   armed: boolean;
@@ -95,7 +96,7 @@ export function createVessel(id: number, rng: Rng): Vessel {
   // Moorings just off Ancol, near the base station, spread so vessels do not start stacked.
   const home = { lat: -6.095 + between(rng, -0.003, 0.003), lon: 106.83 + between(rng, -0.01, 0.01) };
   return {
-    id, ...home, heading: between(rng, 0, 360), speed: 0, current: 0.5, usedAh: between(rng, 0, 0.3), seq: 0,
+    id, ...home, heading: between(rng, 0, 360), speed: 0, current: 0.5, usedAh: between(rng, 0, 0.3), seq: { vehicle_log: 0, sensor_log: 0 },
     phase: 'idle', mode: 'HOLD', armed: false, phaseLeft: between(rng, 2, 6), home,
     route: planRoute(id, home, rng), waypoint: 0, cruise: between(rng, 4, 5.5), pending: [...BOOT_LINES],
     sent: 0, sensorTurn: 1, lowBatteryWarned: false, weakRssiWarned: false,
@@ -174,7 +175,7 @@ export function stepVessel(v: Vessel, dt: number, rng: Rng): void {
   } else if (v.weakRssiWarned && rssi > -80) v.weakRssiWarned = false;
 }
 
-/** The vehicle_log body; consumes a seq number. */
+/** The vehicle_log body; consumes a vehicle_log seq number. */
 export function telemetry(v: Vessel, now: Date, rng: Rng): Record<string, unknown> {
   return {
     battery_voltage: round(batteryVoltage(v), 2), battery_current: round(v.current, 2), rssi: rssiAt(v, between(rng, -2, 2)),
@@ -182,7 +183,7 @@ export function telemetry(v: Vessel, now: Date, rng: Rng): Record<string, unknow
     armed: v.armed, guided: v.mode === 'GUIDED', system_status: v.armed ? 'ACTIVE' : 'STANDBY', speed: round(v.speed, 2),
     // Extra fields the service keeps as received.
     satellites: 10 + Math.floor(rng() * 5), waypoint: v.phase === 'mission' ? v.waypoint + 1 : null,
-    timestamp: now.toISOString(), seq: ++v.seq,
+    timestamp: now.toISOString(), seq: ++v.seq.vehicle_log,
   };
 }
 
@@ -190,7 +191,7 @@ export function telemetry(v: Vessel, now: Date, rng: Rng): Record<string, unknow
 export function sensorPackage(v: Vessel, now: Date, rng: Rng): Record<string, unknown> {
   const id = v.sensorTurn;
   v.sensorTurn = id === 1 ? 2 : 1;
-  const seq = ++v.seq;
+  const seq = ++v.seq.sensor_log;
   if (id === 1) {
     const data = { temperature: round(between(rng, 28.5, 32), 2), humidity: round(between(rng, 68, 86), 1), pressure: round(between(rng, 1007.5, 1012), 1), timestamp: now.toISOString() };
     return { sensor_id: 1, data, seq };
@@ -209,7 +210,6 @@ export function nextMessage(v: Vessel, now: Date, rng: Rng): SimMessage {
   v.sent++;
   const line = v.pending.shift();
   if (line !== undefined) {
-    v.seq++; // raw text cannot carry seq, but it is still a message the vessel sent
     return { vehicleId, type: 'raw_log', payload: line };
   }
   if (v.sent % 4 === 0) return { vehicleId, type: 'sensor_log', payload: JSON.stringify(sensorPackage(v, now, rng)) };

@@ -54,25 +54,29 @@ describe('simulated vessel', () => {
     expect(messages.filter((m) => m.type === 'vehicle_log').length).toBeGreaterThan(sensors.length);
   });
 
-  it('increments seq on every message, independently per vessel', () => {
+  it('counts seq per topic from 1 with no holes, independently per vessel (raw text carries none)', () => {
     const rngA = createRng(1);
     const rngB = createRng(2);
     const a = createVessel(1, rngA);
     const b = createVessel(2, rngB);
-    const seqs = new Map<Vessel, number[]>([[a, []], [b, []]]);
+    const seqs = new Map<Vessel, { vehicle_log: number[]; sensor_log: number[] }>([[a, { vehicle_log: [], sensor_log: [] }], [b, { vehicle_log: [], sensor_log: [] }]]);
+    const raw = new Map<Vessel, number>([[a, 0], [b, 0]]);
     for (let i = 0; i < 500; i++) {
       for (const [v, rng] of [[a, rngA], [b, rngB]] as const) {
         if (i % 2 === 0 && v === b) continue; // b sends half as often
         stepVessel(v, 0.5, rng);
         const m = nextMessage(v, at(i), rng);
-        if (m.type !== 'raw_log') seqs.get(v)!.push((JSON.parse(m.payload) as { seq: number }).seq);
+        if (m.type === 'raw_log') raw.set(v, raw.get(v)! + 1);
+        else seqs.get(v)![m.type].push((JSON.parse(m.payload) as { seq: number }).seq);
       }
     }
-    expect(a.seq).toBe(500);
-    expect(b.seq).toBe(250);
-    for (const list of seqs.values()) {
-      for (let i = 1; i < list.length; i++) expect(list[i]!).toBeGreaterThan(list[i - 1]!);
-      expect(new Set(list).size).toBe(list.length);
+    expect(a.seq.vehicle_log + a.seq.sensor_log + raw.get(a)!).toBe(500);
+    expect(b.seq.vehicle_log + b.seq.sensor_log + raw.get(b)!).toBe(250);
+    for (const [v, topics] of seqs) {
+      for (const [topic, list] of Object.entries(topics)) {
+        expect(list.length).toBeGreaterThan(0);
+        expect(list).toEqual(Array.from({ length: v.seq[topic as 'vehicle_log'] }, (_, k) => k + 1));
+      }
     }
   });
 
