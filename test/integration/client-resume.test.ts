@@ -2,12 +2,14 @@
 // seanoExchange each follow `logs(vehicleId)` through a service restart mid-stream — the
 // service stopped and a new one started on the same port and the same data — while a vessel
 // keeps publishing over MQTT. Checked against the database: 0 lost, 0 repeated, in id order.
+// And the token function: asked again on the reconnect after a token expired.
 import { afterAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { SignJWT } from 'jose';
 import type { MqttClient } from 'mqtt';
 import { ApolloClient, InMemoryCache } from '@apollo/client';
 import { Client as UrqlClient } from '@urql/core';
-import { createSeanoClient, type SeanoClient } from '../../client/index.js';
+import { createSeanoClient, type CloseInfo, type SeanoClient } from '../../client/index.js';
 import { SeanoLink } from '../../client/apollo.js';
 import { seanoExchange } from '../../client/urql.js';
 import { LogsSubscription } from '../../client/operations.js';
@@ -127,6 +129,57 @@ describe.each(backends)('resuming clients through a service restart on $name', (
     expect({ lost, repeated }).toEqual({ lost: 0, repeated: 0 });
     expect(ids).toEqual(stillOn); // in id order, nothing else
     expect(all.length).toBeGreaterThan(BEFORE_STOP);
+    expect(errors).toEqual([]);
+    stop();
+  });
+});
+
+const SECRET = 'client-resume-secret-long-enough-for-hs256';
+const sign = (expiresInSeconds: number) =>
+  new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setExpirationTime(Math.floor(Date.now() / 1000) + expiresInSeconds)
+    .sign(new TextEncoder().encode(SECRET));
+
+describe.each(backends)('the token function on $name', (backend) => {
+  afterAll(disposeLeftovers);
+
+  it('is asked on every connect: after the first token expires (4403) the client reconnects with a new one and resumes', async () => {
+    const svc = await startService(backend, { AUTH_JWT_SECRET: SECRET });
+    const vessel = await svc.publisher();
+    const publish = async (from: number, count: number) => {
+      for (let seq = from; seq < from + count; seq++) await svc.publish(vessel, 3, 'raw_log', `line ${seq}`);
+    };
+    const feed = await openFeed(`${svc.wsUrl}/api/ws/vehicle/3?token=${await sign(600)}`);
+    // The first token lives about two seconds (exp is in whole seconds); every later one ten minutes.
+    const tokens: string[] = [];
+    const reconnect = gate();
+    const closes = new Collector<CloseInfo>();
+    const seano = createSeanoClient({
+      url: `${svc.wsUrl}/graphql`,
+      webSocketImpl: WebSocket,
+      token: async () => tokens[tokens.push(await sign(tokens.length === 0 ? 2 : 600)) - 1],
+      retryWait: reconnect.wait,
+      onState: (_state, close) => close && closes.push(close),
+    });
+    leave(() => seano.dispose());
+    const delivered = new Collector<Log>();
+    const errors: unknown[] = [];
+    const stop = seano.subscribe(LogsSubscription, { vehicleId: 3 }, { next: ({ data }) => data && delivered.push(data.logs), error: (e) => errors.push(e), complete: () => {} });
+    await untilServer(svc, (s) => s.activeSubscriptions === 1, 'the subscription');
+    await publish(0, 5);
+    await delivered.count(5);
+
+    const [expired] = await closes.count(1, 10_000);
+    expect(expired!.code).toBe(4403);
+    await publish(5, 5); // stored while the client waits to reconnect
+    await feed.logs(10);
+    reconnect.open();
+    await delivered.count(10);
+
+    const rows = await sql<{ id: string }>(svc, 'select id::text as id from log where vehicle_id = 3 order by log.id');
+    expect(delivered.items.map((log) => log.id)).toEqual(rows.map((r) => r.id));
+    expect(tokens).toHaveLength(2);
     expect(errors).toEqual([]);
     stop();
   });
