@@ -1,7 +1,7 @@
 // A minimal live log list on top of useSeanoLogs.
 import { useSeanoLogs, type SeanoLog } from './useSeanoLogs.js';
 
-const STATUS_TEXT = { connecting: 'Connecting…', connected: 'Live', reconnecting: 'Reconnecting…' } as const;
+const STATUS_TEXT = { connecting: 'Connecting…', connected: 'Live', reconnecting: 'Reconnecting…', stopped: 'Disconnected' } as const;
 
 function details(log: SeanoLog): string {
   switch (log.__typename) {
