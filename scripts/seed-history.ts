@@ -11,14 +11,15 @@
 // Every third vessel-day has a link loss: 25 messages in a row never arrive, which Query.gaps finds.
 // Ids come from `log_id_seq`,
 // reserved per chunk under the writer's lock, so ids follow time as they do in production and a
-// running service could keep writing. `vehicle` and `log_minute` (the per-minute rollup) rows are
-// upserted; the table is analysed at the end.
+// running service could keep writing. `vehicle` rows are upserted, the per-minute rollup summed
+// after the load (src/db/roller.ts); the table is analysed at the end.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { initORM } from '../src/db/orm.js';
-import { rollupSql } from '../src/db/rollup.js';
+import { ROLLER_LOCK } from '../src/db/rollup.js';
+import { rollUpAll } from '../src/db/roller.js';
 
 export const DEFAULT_HISTORY_URL = 'postgres://postgres@127.0.0.1:5432/seano_history';
 
@@ -115,6 +116,9 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
   const workers: pg.Client[] = [];
   try {
     await restoreStashedIndexes(main, log); // a previous run that died mid-load
+    // Chunks commit in any order: no roller (a running service's) may move its watermark past
+    // one that has not committed yet. Held until the rollup below has summed them.
+    await main.query('select pg_advisory_lock($1)', [ROLLER_LOCK]);
     // All ids at once, under the writer's lock: a running service's ids never collide with ours.
     await main.query('begin');
     await main.query('select pg_advisory_xact_lock($1)', [ID_LOCK]);
@@ -143,7 +147,6 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
           await c.query('begin');
           await c.query(INSERT_SQL, [first.toString(), offset, n, vehicles, perDay, stepMs, base, MISSION_START_MS]);
           await c.query(UPSERT_VEHICLES_SQL, [first.toString(), (first + BigInt(n - 1)).toString()]);
-          await c.query(ROLLUP_SQL, [first.toString(), (first + BigInt(n - 1)).toString()]);
           await c.query('commit');
           done += n;
           const s = (performance.now() - started) / 1000;
@@ -152,6 +155,10 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const rolling = performance.now();
+    await rollUpAll(main, 500_000); // the per-minute rollup behind long series (src/db/rollup.ts)
+    await main.query('select pg_advisory_unlock($1)', [ROLLER_LOCK]);
+    log(`per-minute rollup ${((performance.now() - rolling) / 1000).toFixed(1)} s`);
     if (rebuild) {
       const t = performance.now();
       await restoreStashedIndexes(main, log);
@@ -221,9 +228,6 @@ insert into vehicle (id, first_seen_at, last_seen_at)
 select vehicle_id, min(received_at), max(received_at) from log where id between $1 and $2 group by vehicle_id
 on conflict (id) do update set first_seen_at = least(vehicle.first_seen_at, excluded.first_seen_at),
                                last_seen_at = greatest(vehicle.last_seen_at, excluded.last_seen_at)`;
-
-// The per-minute rollup behind long series (src/db/rollup.ts), for the chunk's ids $1..$2.
-const ROLLUP_SQL = rollupSql('(select vehicle_id, type, sensor_id, timestamp, data from log where id between $1 and $2)');
 
 // $1 first id, $2 rows done before this chunk (k offset), $3 rows in this chunk, $4 vehicles,
 // $5 samples per vessel per day, $6 step ms, $7 day 0 (epoch ms), $8 mission start in the day (ms).

@@ -4,6 +4,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { localDayBuckets } from './local-days.js';
 import { telemetryKey } from '../logs/fields.js';
 import { SENSOR_TYPE, TELEMETRY_TYPE } from '../logs/kinds.js';
+import { toFloat8, WATERMARK_SQL } from './rollup.js';
 
 // TrackPoint's fields are named as the telemetry's: their keys come from the one field list.
 const [LATITUDE, LONGITUDE, HEADING] = ['latitude', 'longitude', 'heading'].map(telemetryKey);
@@ -45,8 +46,11 @@ export class HistoryQueries {
    * Buckets narrower than a minute are cut exactly ((to - from) / buckets) from the raw rows.
    * Wider ones are whole minutes, aligned to the minute (the first may start up to a minute
    * before `from`, holding only values from `from` on), and summed from the per-minute rollup
-   * (src/db/rollup.ts): the minutes wholly inside [from, to) from log_minute, the partial minute
-   * at either end from the raw rows. The answer is exact either way; only the reading differs.
+   * (src/db/rollup.ts): the minutes wholly inside [from, to) from log_minute and, for the logs
+   * the roller has not summed yet (past its watermark), from the raw rows, as are the partial
+   * minutes at either end. The answer is exact either way; only the reading differs. Values are
+   * added as numeric and clamped to float8 as the rollup does, so a sum past float8's range
+   * neither fails nor depends on how far the roller got.
    */
   async series(r: SeriesRequest): Promise<SeriesBucket[]> {
     const [fromMs, toMs] = [r.from.getTime(), r.to.getTime()];
@@ -61,24 +65,33 @@ export class HistoryQueries {
     const wholeTo = exact ? toMs : Math.floor(toMs / MINUTE) * MINUTE;
     const iso = (ms: number) => new Date(ms).toISOString();
     const type = r.sensorId === undefined ? TELEMETRY_TYPE : SENSOR_TYPE;
-    const rows = await this.orm.em.fork().getConnection().execute<{ bucket: number; avg: number; min: number; max: number; count: string }[]>(
+    const connection = this.orm.em.fork().getConnection();
+    // The watermark read first, as a plan hint: with its value the planner reads the few rows past
+    // it by id. The statement reads it again, in its own snapshot: that is the value it relies on
+    // (it only grows, so the hint can only let through rows the statement's own test excludes).
+    const [hint] = wholeFrom < wholeTo ? await connection.execute<{ last_id: string }[]>(WATERMARK_SQL) : [];
+    const raw = `select timestamp, (data->>?)::numeric as x from log where vehicle_id = ? and type = ? and (?::int is null or sensor_id = ?::int)
+      and jsonb_typeof(data->?) = 'number'`;
+    const rawParams = [r.key, r.vehicleId, type, r.sensorId ?? null, r.sensorId ?? null, r.key];
+    const rows = await connection.execute<{ bucket: number; avg: number; min: number; max: number; count: string }[]>(
       // least(): a value just before `to` must not round into a bucket past the last.
       `select ${days ? 'width_bucket(t, ?::timestamptz[]) - 1' : 'least(floor(extract(epoch from (t - ?::timestamptz)) * 1000 / ?)::int, ? - 1)'} as bucket,
-              sum(s) / sum(n)::float8 as avg, min(lo) as min, max(hi) as max, sum(n) as count
+              ${toFloat8('sum(s)')} / sum(n)::float8 as avg, min(lo) as min, max(hi) as max, sum(n) as count
        from (
-         select minute as t, count as n, sum as s, min as lo, max as hi from log_minute
+         select minute as t, count as n, sum::numeric as s, min as lo, max as hi from log_minute
          where vehicle_id = ? and type = ? and sensor_id = ? and key = ? and minute >= ? and minute < ?
          union all
-         select timestamp, 1, x, x, x from (
-           select timestamp, (data->>?)::float8 as x from log
-           where vehicle_id = ? and type = ? and (?::int is null or sensor_id = ?::int)
-             and ((timestamp >= ? and timestamp < ?) or (timestamp >= ? and timestamp < ?))
-             and jsonb_typeof(data->?) = 'number') edges
+         select timestamp, 1, x, ${toFloat8('x')}, ${toFloat8('x')} from (
+           ${raw} and ((timestamp >= ? and timestamp < ?) or (timestamp >= ? and timestamp < ?))
+           union all
+           ${raw} and timestamp >= ? and timestamp < ? and id > ?::bigint and id > (${WATERMARK_SQL})
+         ) unrolled
        ) v
        group by 1 order by 1`,
       [...(days ? [`{${days.starts.map(iso).join(',')}}`] : [iso(start), width, r.buckets]),
         r.vehicleId, type, r.sensorId ?? 0, r.key, iso(wholeFrom), iso(wholeTo),
-        r.key, r.vehicleId, type, r.sensorId ?? null, r.sensorId ?? null, iso(fromMs), iso(wholeFrom), iso(wholeTo), iso(toMs), r.key],
+        ...rawParams, iso(fromMs), iso(wholeFrom), iso(wholeTo), iso(toMs),
+        ...rawParams, iso(wholeFrom), iso(wholeTo), hint?.last_id ?? '0'],
     );
     return rows.map((b) => ({
       start: new Date(days ? days.starts[b.bucket]! : start + b.bucket * width),

@@ -1,12 +1,11 @@
 // The log store: the writer's one door into PostgreSQL. A batch is one statement in its own
 // implicit transaction (one round trip): ids taken under an advisory lock so that they commit in
-// order, vehicles registered, logs inserted (a redelivery skipped), their numbers added to the
-// per-minute rollup, rejected messages kept — all or nothing.
+// order, vehicles registered, logs inserted (a redelivery skipped), rejected messages kept — all
+// or nothing. Their numbers reach the per-minute rollup later, through the roller (src/db/roller.ts).
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { LogType } from '../logs/kinds.js';
-import { rollupSql } from './rollup.js';
 
 /** A validated log, ready to store. */
 export interface NewLog {
@@ -32,14 +31,9 @@ export interface NewRejected {
   receivedAt: Date;
 }
 
-export interface CommitOptions {
-  /** false: leave the per-minute rollup out (for a log that failed with it). */
-  rollup?: boolean;
-}
-
 export interface LogStore {
   /** Commits all or nothing; resolves to each log's new id, or null for a redelivery already stored. */
-  commit(batch: { logs: readonly NewLog[]; rejected: readonly NewRejected[] }, options?: CommitOptions): Promise<(string | null)[]>;
+  commit(batch: { logs: readonly NewLog[]; rejected: readonly NewRejected[] }): Promise<(string | null)[]>;
   /** Whether the database answers at all (`select 1`): tells an outage from a batch it refused. */
   reachable(): Promise<boolean>;
   /** A failure in the store's own words, and whether trying the same batch again may succeed. */
@@ -63,7 +57,7 @@ export class PostgresLogStore implements LogStore {
     private readonly rejectedPayloadBytes: number,
   ) {}
 
-  async commit(batch: { logs: readonly NewLog[]; rejected: readonly NewRejected[] }, options: CommitOptions = {}): Promise<(string | null)[]> {
+  async commit(batch: { logs: readonly NewLog[]; rejected: readonly NewRejected[] }): Promise<(string | null)[]> {
     if (batch.logs.length === 0 && batch.rejected.length === 0) return [];
     const params: unknown[] = [];
     const bind = (value: unknown, type: string) => `$${params.push(value)}::${type}`;
@@ -72,7 +66,7 @@ export class PostgresLogStore implements LogStore {
       await this.query(rejected!, params);
       return [];
     }
-    const text = insertLogsSql(batch.logs, bind, options.rollup !== false, rejected);
+    const text = insertLogsSql(batch.logs, bind, rejected);
     const rows = await this.query<{ id: string; n: string }>(text, params);
     const ids: (string | null)[] = batch.logs.map(() => null);
     for (const r of rows) ids[Number(r.n) - 1] = r.id;
@@ -91,7 +85,7 @@ export class PostgresLogStore implements LogStore {
   }
 
   explain(error: unknown): { reason: string; transient: boolean } {
-    return { reason: describeFailure(error), transient: isTransient(error) };
+    return { reason: describeFailure(error), transient: isTransientFailure(error) };
   }
 
   /**
@@ -117,7 +111,7 @@ type Bind = (value: unknown, type: string) => string;
  * every other part reads the ids, so nothing touches a row before the lock is held.
  * `n` (the log's position, 1-based) comes back with each stored id.
  */
-function insertLogsSql(logs: readonly NewLog[], bind: Bind, rollup: boolean, rejected: string | undefined): string {
+function insertLogsSql(logs: readonly NewLog[], bind: Bind, rejected: string | undefined): string {
   const count = bind(logs.length, 'bigint');
   const col = <T>(f: (l: NewLog) => T, type: string) => bind(logs.map(f), `${type}[]`);
   return `with ids as (
@@ -139,8 +133,8 @@ function insertLogsSql(logs: readonly NewLog[], bind: Bind, rollup: boolean, rej
       insert into log (id, vehicle_id, type, timestamp, received_at, sensor_id, message, data, dedup_key)
       select id, vehicle_id, type, timestamp, received_at, sensor_id, message, data, dedup_key from r order by id
       on conflict (vehicle_id, type, dedup_key) where dedup_key is not null do nothing
-      returning id, vehicle_id, type, timestamp, sensor_id, data
-    )${rollup ? `, rollup as (${rollupSql('stored')})` : ''}${rejected ? `, rejected as (${rejected})` : ''}
+      returning id
+    )${rejected ? `, rejected as (${rejected})` : ''}
     select stored.id::text as id, r.n::text as n from stored join r using (id)`;
 }
 
@@ -166,7 +160,8 @@ export function describeFailure(error: unknown): string {
   return text.length > MAX_REASON_CHARS ? `${text.slice(0, MAX_REASON_CHARS)}…` : text;
 }
 
-function isTransient(error: unknown): boolean {
+/** Whether the same statement tried again may succeed: connection, deadlock, resources, a pool timeout. */
+export function isTransientFailure(error: unknown): boolean {
   if (isPostgresError(error)) return TRANSIENT_SQLSTATE.test(error.code);
   const code = (error as { code?: unknown } | null)?.code;
   return (typeof code === 'string' && TRANSIENT_ERRNO.has(code)) || (error as Error | null)?.name === 'KnexTimeoutError';

@@ -1,8 +1,12 @@
 // Per-minute rollup of every numeric value the vessels send: `log_minute` holds, for each
 // vehicle, log type, sensor (0 for telemetry), key and UTC minute, the count, sum, min and max.
 // `series` over days or months reads these few rows instead of every sample (a vessel at 10 Hz
-// sends 600 per minute). The rollup is written in the same statement as the logs it sums
-// (only the rows actually inserted, so a redelivery is not counted twice), which keeps it exact.
+// sends 600 per minute). The rollup is kept off the writer's statement: the roller
+// (src/db/roller.ts) sums the committed logs past a watermark on id (`log_minute_watermark`),
+// moving the watermark in the same transaction, and `series` adds the raw rows past the
+// watermark (src/db/history.ts) — so the answer is exact however far the roller lags. Ids commit
+// in order (the writer's advisory lock), so a log at or below the watermark is summed and none
+// above it; a redelivery is never stored, so never summed twice.
 import { ROLLUP_TYPES } from '../logs/kinds.js';
 
 /**
@@ -24,7 +28,7 @@ const DBL_MAX = '1.7976931348623157e308';
 const HALF_DBL_MAX = '8.988465674311579e307';
 const DBL_TRUE_MIN = '4.9406564584124654e-324';
 
-const toFloat8 = (numeric: string) =>
+export const toFloat8 = (numeric: string) =>
   `(case when abs(${numeric}) < ${DBL_TRUE_MIN} then 0 else greatest(least(${numeric}, ${DBL_MAX}), -${DBL_MAX}) end)::float8`;
 const halfClamped = (float8: string) => `greatest(least(${float8}, ${HALF_DBL_MAX}::float8), -${HALF_DBL_MAX}::float8)`;
 
@@ -50,3 +54,34 @@ export function rollupSql(source: string): string {
       set count = m.count + excluded.count, sum = ${halfClamped('m.sum')} + ${halfClamped('excluded.sum')},
           min = least(m.min, excluded.min), max = greatest(m.max, excluded.max)`;
 }
+
+/** Taken (try, per transaction) by the roller: one roller at a time, in every instance. */
+export const ROLLER_LOCK = 7_261_002;
+
+/** Runs one statement on the connection the step holds (a transaction is open on it). */
+export type Query = <R>(text: string, params: unknown[]) => Promise<R[]>;
+
+/**
+ * One step of the roller, in the transaction open on `query`: sums the logs with ids in
+ * (watermark, watermark + span] and moves the watermark to the last id of that range that is
+ * final. A range past the newest visible log is cut there: ids beyond it may still commit, none
+ * below it can (ids commit in order). The lock is taken first, in its own statement, so that the
+ * step's snapshot is taken after it: it sees what the previous step committed.
+ * Resolves to the ids the watermark moved (0: caught up), or undefined when another roller holds the lock.
+ */
+export async function rollStep(query: Query, span: number, sum = true): Promise<{ from: bigint; to: bigint } | undefined> {
+  const [lock] = await query<{ got: boolean }>('select pg_try_advisory_xact_lock($1) as got', [ROLLER_LOCK]);
+  if (!lock?.got) return undefined;
+  const [moved] = await query<{ from: string; to: string }>(
+    `with w as (
+       select last_id, greatest(last_id, least(last_id + $1::bigint, coalesce((select max(id) from log), 0))) as upto
+       from log_minute_watermark
+     )${sum ? `, rolled as (${rollupSql('(select l.vehicle_id, l.type, l.sensor_id, l.timestamp, l.data from log l, w where l.id > w.last_id and l.id <= w.upto)')})` : ''}
+     update log_minute_watermark set last_id = w.upto from w returning w.last_id::text as from, w.upto::text as to`,
+    [span],
+  );
+  return { from: BigInt(moved!.from), to: BigInt(moved!.to) };
+}
+
+/** The watermark as committed: logs with a larger id are not summed yet. */
+export const WATERMARK_SQL = 'select last_id from log_minute_watermark';

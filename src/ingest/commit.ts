@@ -1,10 +1,10 @@
 // Committing a batch so that no message can fail another (SPEC §8). A failure is the
 // database's only when the database does not answer a probe (`select 1`); any other failure —
-// PostgreSQL refusing a value, a serialiser throwing, the rollup — belongs to the batch: it is
+// PostgreSQL refusing a value, a serialiser throwing — belongs to the batch: it is
 // split in halves down to the one message that fails, which is kept as rejected with the error's
 // own text, and the rest is stored. A poison message costs about 2·log2(batch) commits.
 import type { Logger } from 'pino';
-import type { CommitOptions, LogStore } from '../db/log-store.js';
+import type { LogStore } from '../db/log-store.js';
 import { toLogEvent } from '../logs/event.js';
 import type { LogPubSub } from '../pubsub/index.js';
 import type { IngestCounters } from './counters.js';
@@ -47,17 +47,17 @@ export class BatchCommitter {
   async settle(batch: Pending[]): Promise<boolean> {
     const attempt = await this.attempt(batch);
     if (attempt.ok || attempt.down) return attempt.ok;
-    if (batch.length === 1) return this.isolate(batch[0]!);
+    if (batch.length === 1) return this.isolate(batch[0]!, attempt.error);
     const half = Math.ceil(batch.length / 2); // the first half first: ids commit in order
     return (await this.settle(batch.slice(0, half))) && (await this.settle(batch.slice(half)));
   }
 
   /** One commit, tried again after a transient failure; a failure with the database silent marks it down. */
-  private async attempt(batch: Pending[], options?: CommitOptions): Promise<Attempt> {
+  private async attempt(batch: Pending[]): Promise<Attempt> {
     const { store } = this.o;
     for (let retry = 0; ; retry++) {
       try {
-        await this.commit(batch, options);
+        await this.commit(batch);
         return { ok: true };
       } catch (error) {
         if (!(await store.reachable())) {
@@ -70,18 +70,12 @@ export class BatchCommitter {
     }
   }
 
-  /**
-   * A message that fails alone: a log is tried once without its rollup (which must never cost a
-   * log), then kept as rejected with the error's own text. False: the database went away.
-   */
-  private async isolate(p: Pending): Promise<boolean> {
+  /** A message that fails alone is kept as rejected with the error's own text. False: the database went away. */
+  private async isolate(p: Pending, failure: unknown): Promise<boolean> {
     const { logger, store, counters } = this.o;
     if (p.item.kind === 'log') {
-      const bare = await this.attempt([p], { rollup: false });
-      if (bare.ok) logger.error({ topic: p.item.topic }, 'log stored without its per-minute rollup, which failed');
-      if (bare.ok || bare.down) return bare.ok;
       const { topic, payload, receivedAt } = p.item;
-      p.item = { topic, payload, receivedAt, kind: 'rejected', reason: `not stored: ${store.explain(bare.error).reason}` };
+      p.item = { topic, payload, receivedAt, kind: 'rejected', reason: `not stored: ${store.explain(failure).reason}` };
     }
     const kept = await this.attempt([p]);
     if (kept.ok || kept.down) return kept.ok;
@@ -91,11 +85,11 @@ export class BatchCommitter {
     return true;
   }
 
-  private async commit(batch: Pending[], options?: CommitOptions): Promise<void> {
+  private async commit(batch: Pending[]): Promise<void> {
     const logs = batch.flatMap((p) => (p.item.kind === 'log' ? [p.item.log] : []));
     const rejected = batch.flatMap((p) => (p.item.kind === 'rejected' ? [p.item] : []));
     const started = performance.now();
-    const ids = await this.o.store.commit({ logs, rejected }, options);
+    const ids = await this.o.store.commit({ logs, rejected });
     try {
       this.report(logs, ids, rejected, batch.length, started);
     } catch (err) {

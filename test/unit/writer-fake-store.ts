@@ -1,17 +1,15 @@
 // An in-memory LogStore for the writer's unit tests: ids in commit order, redeliveries skipped,
-// and failures to order — an outage, one message's error, one message's rollup error.
-import type { CommitOptions, LogStore, NewLog, NewRejected } from '../../src/db/log-store.js';
+// and failures to order — an outage, one message's error.
+import type { LogStore, NewLog, NewRejected } from '../../src/db/log-store.js';
 
 export class FakeLogStore implements LogStore {
   /** Every commit tried, failed ones included. */
-  readonly commits: { logs: readonly NewLog[]; rejected: readonly NewRejected[]; options?: CommitOptions }[] = [];
+  readonly commits: { logs: readonly NewLog[]; rejected: readonly NewRejected[] }[] = [];
   readonly stored: (NewLog & { id: string })[] = [];
   readonly rejected: NewRejected[] = [];
-  readonly withoutRollup: NewLog[] = [];
   /** The database unreachable: every commit and probe fails. */
   down = false;
   failLog: (log: NewLog) => Error | undefined = () => undefined;
-  failRollup: (log: NewLog) => Error | undefined = () => undefined;
   private nextId = 1;
   private gate: Promise<void> | undefined;
 
@@ -22,19 +20,18 @@ export class FakeLogStore implements LogStore {
     return { release };
   }
 
-  async commit(batch: { logs: readonly NewLog[]; rejected: readonly NewRejected[] }, options?: CommitOptions): Promise<(string | null)[]> {
-    this.commits.push({ ...batch, options });
+  async commit(batch: { logs: readonly NewLog[]; rejected: readonly NewRejected[] }): Promise<(string | null)[]> {
+    this.commits.push({ ...batch });
     await this.gate;
     if (this.down) throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
     for (const log of batch.logs) {
-      const error = this.failLog(log) ?? (options?.rollup === false ? undefined : this.failRollup(log));
+      const error = this.failLog(log);
       if (error) throw error;
     }
     const ids = batch.logs.map((log) => {
       if (log.dedupKey && this.stored.some((s) => s.dedupKey === log.dedupKey && s.vehicleId === log.vehicleId)) return null;
       const id = String(this.nextId++);
       this.stored.push({ ...log, id });
-      if (options?.rollup === false) this.withoutRollup.push(log);
       return id;
     });
     this.rejected.push(...batch.rejected);

@@ -111,17 +111,6 @@ describe('LogWriter', () => {
     expect(counters).toMatchObject({ stored: 9, rejected: 1 });
   });
 
-  it('a log whose rollup fails is stored without it', async () => {
-    const store = new FakeLogStore();
-    store.failRollup = (log) => (log.data?.huge ? new Error('value out of range: overflow') : undefined);
-    const { writer, events, published } = await setup({ store });
-    await Promise.all([writer.write(item(1, { seq: 1, huge: 1 })), writer.write(item(2, { seq: 2 }))]);
-    await published(2);
-    expect(events.map((e) => e.vehicleId).sort()).toEqual([1, 2]);
-    expect(store.rejected).toEqual([]);
-    expect(store.withoutRollup.map((l) => l.vehicleId)).toEqual([1]);
-  });
-
   it('a transient failure is tried again, not taken for the batch', async () => {
     const store = new FakeLogStore();
     let failures = 1;
