@@ -129,9 +129,10 @@ export class Connection {
     this.everConnected = true;
     this.replacements = 0;
     this.open = client;
-    this.setState('connected');
     this.renewal.schedule(client, this.token);
+    // Operations first: whoever hears 'connected' may rely on them running on this socket.
     this.events.connected(client);
+    this.setState('connected');
   }
 
   private closed(close: CloseInfo | undefined): void {

@@ -1,12 +1,12 @@
 // The dashboard's two ways to the service: GraphQL queries over HTTP for the first picture, and
-// one graphql-ws subscription for everything after it. The subscription always names the last
-// log id it delivered, so a reconnect replays exactly what was missed (the server promises no
-// gap and no duplicate after an `after` cursor).
+// the project's resuming client (client/) over graphql-ws for everything after it. The client
+// resumes the log subscription after every reconnect from the last id it delivered and drops
+// duplicates, so a reconnect replays exactly what was missed.
 import { print } from 'graphql';
-import { createClient, type Client } from 'graphql-ws/client';
 import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { createSeanoClient, type SeanoClient } from '../../client/index.js';
 import { LogsSubscription } from '../../client/operations.js';
-import { authHeaders } from './auth.js';
+import { authHeaders, token } from './auth.js';
 import type { Log } from './types.js';
 
 export type ConnState = 'connecting' | 'connected' | 'reconnecting' | 'unauthorized';
@@ -70,150 +70,78 @@ export interface LiveFeed {
   stop(): void;
 }
 
-const PONG_TIMEOUT_MS = 5_000; // a half-open socket (sleeping laptop, lost Wi-Fi) never fires `close`
+const KEEP_ALIVE_MS = 10_000; // a half-open socket (sleeping laptop, lost Wi-Fi) never fires `close`
 
 const AUTH_CLOSE_CODES = [4401, 4403]; // SPEC §7: no, bad or expired token; not allowed
 
 export function startLiveFeed(o: { after: string; onLog: (log: Log) => void; onState: (s: ConnState) => void }): LiveFeed {
   let after = o.after;
-  let everConnected = false;
-  let socket: WebSocket | undefined;
-  let pongTimer: ReturnType<typeof setTimeout> | undefined;
-  let unsubscribe: (() => void) | undefined;
-  let client = connect();
-  const watches = new Watches(() => (socket ? client : undefined));
-
-  function connect(): Client {
-    return createClient({
-      url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
-      connectionParams: () => authHeaders(),
-      lazy: false, // the connection, not the subscription, owns the lifecycle: we resubscribe per connection
-      retryAttempts: Infinity,
-      shouldRetry: () => true, // an operator's screen should come back by itself, whatever broke
-      retryWait: (n) => new Promise((r) => setTimeout(r, Math.min(500 * 2 ** n, 8_000) + Math.random() * 500)),
-      keepAlive: 10_000,
-      // Only closes graphql-ws deems fatal get here (4401/4403, 4400, 4500…): the client stops.
-      onNonLazyError: (err) => {
-        console.warn('graphql-ws gave up', err);
-        const code = (err as { code?: unknown } | null)?.code;
-        if (typeof code === 'number' && AUTH_CLOSE_CODES.includes(code)) return o.onState('unauthorized');
-        // Anything else may pass (a restarting server, a proxy): start over with a new client.
-        o.onState('reconnecting');
-        setTimeout(() => (client = connect()), 5_000);
-      },
-      on: {
-        connecting: () => o.onState(everConnected ? 'reconnecting' : 'connecting'),
-        connected: (s) => {
-          socket = s as WebSocket;
-          everConnected = true;
-          o.onState('connected');
-          subscribe();
-          watches.startAll();
-        },
-        closed: () => {
-          socket = undefined;
-          clearTimeout(pongTimer);
-          // graphql-ws would resend the old payload (the first `after`); we resubscribe on `connected`.
-          stopSubscription();
-          watches.stopAll();
-          if (everConnected) o.onState('reconnecting');
-        },
-        ping: (received) => {
-          if (received) return;
-          clearTimeout(pongTimer);
-          pongTimer = setTimeout(() => socket?.close(4408, 'Pong timeout'), PONG_TIMEOUT_MS);
-        },
-        pong: (received) => {
-          if (received) clearTimeout(pongTimer);
-        },
-      },
-    });
-  }
-
-  function stopSubscription() {
-    const u = unsubscribe;
-    unsubscribe = undefined;
-    u?.();
-  }
-
-  function subscribe() {
-    stopSubscription();
-    const ended = (err: unknown) => {
-      if (unsubscribe !== dispose) return; // we ended it ourselves (socket closed, resubscribed)
-      unsubscribe = undefined;
-      if (err) console.warn('live log subscription ended, resuming', err);
-      setTimeout(() => socket && !unsubscribe && subscribe(), 1_000);
-    };
-    const dispose = client.subscribe<{ logs: Log }>(
-      { query: text(LogsSubscription), variables: { after } },
-      {
-        next: ({ data }) => {
-          if (!data?.logs) return;
-          after = data.logs.id;
-          o.onLog(data.logs);
-        },
-        // The server ends a subscriber that fell too far behind; resuming from `after` loses nothing.
-        error: (err) => ended(err),
-        complete: () => ended(undefined),
-      },
-    );
-    unsubscribe = dispose;
-  }
+  const client = createSeanoClient({
+    url: `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`,
+    token: () => token,
+    retryWait: (n) => new Promise((r) => setTimeout(r, Math.min(500 * 2 ** n, 8_000) + Math.random() * 500)),
+    keepAliveMs: KEEP_ALIVE_MS,
+    // The token is read once at load: after 4401/4403 retrying cannot help, a person must act.
+    shouldRetry: (close) => !AUTH_CLOSE_CODES.includes(close.code),
+    onState: (state) => o.onState(state === 'stopped' ? 'unauthorized' : state),
+  });
+  const watches = new Watches(client);
+  client.subscribe(LogsSubscription, { after }, {
+    next: ({ data }) => {
+      if (!data?.logs) return;
+      after = data.logs.id;
+      o.onLog(data.logs);
+    },
+    error: (err) => console.warn('live log subscription ended', err),
+    complete: () => {},
+  });
 
   return {
     dropConnection: () => client.terminate(),
     lastId: () => after,
     watch: (w) => watches.add(w),
     stop: () => {
-      stopSubscription();
-      watches.stopAll();
-      void client.dispose();
+      watches.stopAll(); // first: their completions must not start them again
+      client.dispose();
     },
   };
 }
 
-/** Subscriptions beside the log feed: each started on every connection, ended when it closes. */
+/** Subscriptions beside the log feed: the client starts each again on every connection. */
 class Watches {
-  private readonly active = new Map<Watch<any>, (() => void) | undefined>();
+  private readonly active = new Map<Watch<any>, () => void>();
+  private stopped = false;
 
-  constructor(private readonly connectedClient: () => Client | undefined) {}
-
-  add<T>(w: Watch<T>): void {
-    this.active.set(w, undefined);
-    if (this.connectedClient()) this.start(w);
+  constructor(private readonly client: SeanoClient) {
+    // What happened while the link was down is not replayed for these: let each re-read it.
+    client.onState((state) => state === 'connected' && this.active.forEach((_, w) => w.subscribed?.()));
   }
 
-  startAll(): void {
-    for (const w of this.active.keys()) this.start(w);
+  add<T>(w: Watch<T>): void {
+    this.start(w);
+    if (this.client.state === 'connected') w.subscribed?.();
   }
 
   stopAll(): void {
-    for (const [w, dispose] of this.active) {
-      this.active.set(w, undefined);
-      dispose?.();
-    }
+    this.stopped = true;
+    const disposers = [...this.active.values()];
+    this.active.clear();
+    disposers.forEach((dispose) => dispose());
   }
 
   private start<T>(w: Watch<T>): void {
-    const client = this.connectedClient();
-    if (!client) return;
-    this.active.get(w)?.();
     const ended = (err: unknown) => {
-      if (this.active.get(w) !== dispose) return; // ended by us
-      this.active.set(w, undefined);
+      if (!this.active.has(w)) return;
+      this.active.delete(w);
       const messages = Array.isArray(err) ? err.map((e: { message?: string }) => String(e?.message)) : [];
-      if (isMissingField(new GraphQLRequestError(messages, 200))) {
-        this.active.delete(w);
-        return w.failed?.(err);
-      }
+      if (isMissingField(new GraphQLRequestError(messages, 200))) return w.failed?.(err);
       if (err) console.warn('subscription ended, resuming', err);
-      setTimeout(() => this.active.has(w) && !this.active.get(w) && this.start(w), 1_000);
+      setTimeout(() => !this.stopped && this.add(w), 1_000);
     };
-    const dispose = client.subscribe<T>(
+    const dispose = this.client.request(
       { query: w.query, variables: w.variables ?? {} },
-      { next: ({ data }) => data && w.next(data), error: ended, complete: () => ended(undefined) },
+      { next: ({ data }) => data && w.next(data as T), error: ended, complete: () => ended(undefined) },
     );
     this.active.set(w, dispose);
-    w.subscribed?.();
   }
 }
