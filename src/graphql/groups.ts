@@ -9,6 +9,7 @@ import type { DocumentNode, ExecutionArgs, ExecutionResult, FragmentDefinitionNo
 import type { Plugin } from 'graphql-yoga';
 import { Backpressure, type Transport } from '../live/backpressure.js';
 import { LiveQueue } from '../live/queue.js';
+import type { ResultSink } from './splice.js';
 
 /** What graphql's subscribe resolves to: a stream of results, or one result with the errors. */
 type Subscribed = Awaited<ReturnType<typeof subscribe>>;
@@ -25,8 +26,8 @@ class Group {
     void this.pump();
   }
 
-  join(backpressure: Backpressure): LiveQueue<ExecutionResult> {
-    const member: LiveQueue<ExecutionResult> = new LiveQueue<ExecutionResult>(backpressure, () => this.leave(member));
+  join(backpressure: Backpressure, sink?: ResultSink): LiveQueue<ExecutionResult> {
+    const member: LiveQueue<ExecutionResult> = new LiveQueue<ExecutionResult>(backpressure, () => this.leave(member), sink);
     this.members.add(member);
     return member;
   }
@@ -66,7 +67,7 @@ export class SubscriptionGroups {
    * `start` runs the subscription (graphql's subscribe through yoga's envelop). With a key,
    * members share one run; without one it runs alone and its stream is returned as it is.
    */
-  async subscribe(key: string | undefined, start: () => Promise<Subscribed> | Subscribed, backpressure: Backpressure): Promise<Subscribed> {
+  async subscribe(key: string | undefined, start: () => Promise<Subscribed> | Subscribed, backpressure: Backpressure, sink?: ResultSink): Promise<Subscribed> {
     if (key === undefined) return start();
     let group = this.groups.get(key);
     if (!group) {
@@ -81,7 +82,7 @@ export class SubscriptionGroups {
         group = created;
       }
     }
-    return group.join(backpressure);
+    return group.join(backpressure, sink);
   }
 }
 
@@ -133,15 +134,20 @@ interface GroupContext {
   scope?: readonly number[];
 }
 
-/** Runs grouped subscriptions through `groups`; `transportOf` names the socket a member is read from. */
-export function useSubscriptionGroups<C extends GroupContext>(groups: SubscriptionGroups, transportOf: (ctx: C) => Transport): Plugin<C> {
+/** Runs grouped subscriptions through `groups`; `transportOf` names the socket a member is read
+ * from, `sinkOf` where a member's results may be written directly (splice.ts). */
+export function useSubscriptionGroups<C extends GroupContext>(
+  groups: SubscriptionGroups,
+  transportOf: (ctx: C) => Transport,
+  sinkOf: (ctx: C) => ResultSink | undefined = () => undefined,
+): Plugin<C> {
   return {
     onSubscribe({ args, subscribeFn, setSubscribeFn }) {
       const ctx = args.contextValue as C;
       const key = groupKey(args, ctx.scope);
       if (key === undefined) return; // a personal stream: its own queue is its only buffer
       const backpressure = new Backpressure(transportOf(ctx));
-      setSubscribeFn((a) => groups.subscribe(key, () => subscribeFn(a), backpressure));
+      setSubscribeFn((a) => groups.subscribe(key, () => subscribeFn(a), backpressure, sinkOf(ctx)));
     },
   };
 }

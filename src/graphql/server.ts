@@ -23,6 +23,7 @@ import type { GraphQLContext } from './context.js';
 import { EXAMPLE_OPERATIONS } from './examples.js';
 import { SubscriptionGroups, useSubscriptionGroups } from './groups.js';
 import { useCountSubscriptions } from './plugins/count-subscriptions.js';
+import { nextFrameSink } from './splice.js';
 import { schema } from './schema/index.js';
 
 /** The per-process parts of the context; the caller's scope is added per request/socket. */
@@ -33,6 +34,8 @@ interface ServerContext {
   req?: IncomingMessage;
   wsPrincipal?: Principal;
   wsSocket?: WebSocket;
+  /** The graphql-ws subscription id of the operation. */
+  wsOperationId?: string;
 }
 
 type Enveloped = ReturnType<YogaServerInstance<ServerContext, GraphQLContext>['getEnveloped']>;
@@ -89,7 +92,12 @@ export class GraphQLServer implements UpgradeTarget {
         ...armorPlugins(o.queryLimits, (limit) => o.registry.refused(`graphql_${limit}`)),
         // Counting first: a refused SSE stream never reaches the groups.
         useCountSubscriptions({ registry: o.registry, guard: o.guard }),
-        useSubscriptionGroups<ServerContext & GraphQLContext>(new SubscriptionGroups(), (ctx) => (ctx.wsSocket ? socketTransport(ctx.wsSocket) : NO_TRANSPORT)),
+        useSubscriptionGroups<ServerContext & GraphQLContext>(
+          new SubscriptionGroups(),
+          (ctx) => (ctx.wsSocket ? socketTransport(ctx.wsSocket) : NO_TRANSPORT),
+          // A group's result serialised once, not once per member (splice.ts).
+          (ctx) => (ctx.wsSocket && ctx.wsOperationId !== undefined ? nextFrameSink(ctx.wsSocket, ctx.wsOperationId) : undefined),
+        ),
       ],
       cors: o.allowedOrigins ? { origin: [...o.allowedOrigins], credentials: true } : undefined,
       context: async ({ wsPrincipal, request }): Promise<GraphQLContext> => {
@@ -107,7 +115,7 @@ export class GraphQLServer implements UpgradeTarget {
           ctx.extra.unregister?.();
           ctx.extra.cancelExpiry?.();
         },
-        onSubscribe: (ctx, _id, payload) => this.prepare(ctx as SocketContext, payload),
+        onSubscribe: (ctx, id, payload) => this.prepare(ctx as SocketContext, id, payload),
         execute: (args) => this.envelopeOf(args).execute(args),
         subscribe: (args) => this.envelopeOf(args).subscribe(args),
       },
@@ -171,7 +179,7 @@ export class GraphQLServer implements UpgradeTarget {
   }
 
   /** graphql-ws's onSubscribe: the operation parsed and validated through yoga's envelop, or its errors. */
-  private async prepare(ctx: SocketContext, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
+  private async prepare(ctx: SocketContext, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {
     // graphql-ws lists an operation from its subscribe message until it ends, however it ends, so
     // a slot is free again after a validation error or a failed subscribe (our own set leaked).
     if (Object.keys(ctx.subscriptions).length > this.o.maxSubscriptionsPerConnection) {
@@ -179,7 +187,7 @@ export class GraphQLServer implements UpgradeTarget {
       const message = `at most ${this.o.maxSubscriptionsPerConnection} operations per connection (GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION)`;
       return [new GraphQLError(message, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
     }
-    const server: ServerContext = { req: ctx.extra.request, wsPrincipal: ctx.extra.principal, wsSocket: ctx.extra.socket };
+    const server: ServerContext = { req: ctx.extra.request, wsPrincipal: ctx.extra.principal, wsSocket: ctx.extra.socket, wsOperationId: id };
     // A socket's operation has no Fetch Request; yoga's plugins read `request` for HTTP only.
     const enveloped = this.yoga.getEnveloped({ ...server, params: payload } as ServerContext & YogaInitialContext);
     try {
