@@ -3,7 +3,6 @@
 // socket that never sends connection_init gives its address's slot back at the end of its
 // handshake window, so 200 of them do not lock a real client out; SSE streams end at their
 // token's expiry and take a connection slot like a WebSocket.
-import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
 import type { Client } from 'graphql-ws';
@@ -12,6 +11,7 @@ import { LogsSubscription } from '../../client/operations.js';
 import { backends } from '../utils/backends.js';
 import { Collector, graphqlWsClient, openLegacy, subscribe } from '../utils/clients.js';
 import { leave } from '../utils/leftovers.js';
+import { silentSocket } from '../utils/silent-socket.js';
 import { startService, type TestService } from '../utils/service.js';
 import { untilServer } from '../utils/wait.js';
 
@@ -41,48 +41,6 @@ async function sse(svc: TestService, query: string, headers: Record<string, stri
   })();
   const text = (pred: (t: string) => boolean, what: string) => events.until((items) => pred(items.join('')), undefined, what);
   return { status: res.status, text, ended, cancel: () => reader.cancel() };
-}
-
-/**
- * A WebSocket upgrade done by hand that then says nothing and answers nothing — not even the
- * server's close frame. `closed` resolves with the close code the server sent, once it cut the socket.
- */
-function silentSocket(port: number, path: string): Promise<{ closed: Promise<number | undefined> }> {
-  return new Promise((resolve, reject) => {
-    const socket: Socket = connect(port, '127.0.0.1');
-    leave(() => void socket.destroy());
-    let received = Buffer.alloc(0);
-    let upgraded = false;
-    const closed = new Promise<number | undefined>((done) =>
-      socket.once('close', () => {
-        const frame = received.subarray(received.indexOf('\r\n\r\n') + 4);
-        done(frame[0] === 0x88 && frame.length >= 4 ? frame.readUInt16BE(2) : undefined);
-      }),
-    );
-    socket.on('data', (chunk) => {
-      received = Buffer.concat([received, chunk]);
-      if (!upgraded && received.includes('\r\n\r\n')) {
-        upgraded = true;
-        const status = received.subarray(0, 12).toString();
-        if (status.endsWith('101')) resolve({ closed });
-        else reject(new Error(`upgrade refused: ${status}`));
-      }
-    });
-    socket.on('error', reject);
-    socket.write(
-      [
-        `GET ${path} HTTP/1.1`,
-        `Host: 127.0.0.1:${port}`,
-        'Upgrade: websocket',
-        'Connection: Upgrade',
-        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
-        'Sec-WebSocket-Version: 13',
-        'Sec-WebSocket-Protocol: graphql-transport-ws',
-        '',
-        '',
-      ].join('\r\n'),
-    );
-  });
 }
 
 /** The first thing an operation sent on a graphql-ws client answers: its data, or its errors. */
