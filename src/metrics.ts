@@ -1,5 +1,7 @@
 // GET /metrics (prom-client): counters read from the same totals stats uses, histograms fed by
-// the writer, connection gauges read at scrape time, and Node's defaults (event-loop lag...).
+// the writer and the socket servers, connection gauges read at scrape time, and Node's defaults
+// (event-loop lag...). A message's way is timed hop by hop: receipt → its batch's commit starts
+// (queued) → committed (commit) → published (publish) → written to each socket (socket write).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { IngestCounters } from './ingest/counters.js';
 import type { StatsSnapshot } from './stats.js';
@@ -44,6 +46,19 @@ export function createMetrics(counters: IngestCounters, stats: () => StatsSnapsh
     commit.observe(seconds);
   };
   counters.onStored = (age) => e2e.observe(age);
+  const hop = new Histogram({
+    name: 'seano_ingest_hop_seconds', help: 'A stored message in the writer, by hop: receipt → its batch commit starts (queued), the commit, committed → published',
+    labelNames: ['hop'], registers: [registry], buckets: HOP_BUCKETS,
+  });
+  const hops = { queued: hop.labels('queued'), commit: hop.labels('commit'), publish: hop.labels('publish') };
+  counters.onHop = (name, seconds) => hops[name].observe(seconds);
+  counters.onPublished = (event) => publishedAt.set(event, performance.now());
+  const write = new Histogram({
+    name: 'seano_socket_write_seconds', help: 'From a log\'s publication to its frame handed to a subscriber\'s socket, per delivery, by surface',
+    labelNames: ['surface'], registers: [registry], buckets: HOP_BUCKETS,
+  });
+  const surfaces = { legacy: write.labels('legacy'), graphql_ws: write.labels('graphql_ws') };
+  socketWritten = (surface, seconds) => surfaces[surface].observe(seconds);
 
   const gauge = (name: string, help: string, read: (s: StatsSnapshot) => number | Record<string, number>, labelNames: string[] = []) =>
     new Gauge({
@@ -61,4 +76,22 @@ export function createMetrics(counters: IngestCounters, stats: () => StatsSnapsh
   gauge('seano_slow_consumers_total', 'Sockets closed or subscriptions ended for falling behind', (s) => s.slowConsumers);
   gauge('seano_refusals_total', 'Requests and sockets refused, by reason', (s) => s.refusals, ['reason']);
   return registry;
+}
+
+const HOP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
+
+/** When this process published each live event (performance.now()); copies of it are not timed. */
+const publishedAt = new WeakMap<object, number>();
+let socketWritten: (surface: Surface, seconds: number) => void = () => {};
+
+export type Surface = 'legacy' | 'graphql_ws';
+
+/**
+ * The socket servers call this right after handing a live log's frame to a socket: the last
+ * hop, from publication to the socket. Events this process did not publish (replayed, from
+ * another instance through Redis, a conflated copy) are not timed.
+ */
+export function noteSocketWrite(surface: Surface, event: unknown): void {
+  const at = typeof event === 'object' && event !== null ? publishedAt.get(event) : undefined;
+  if (at !== undefined) socketWritten(surface, (performance.now() - at) / 1000);
 }

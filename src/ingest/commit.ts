@@ -88,7 +88,7 @@ export class BatchCommitter {
   private async commit(batch: Pending[]): Promise<void> {
     const logs = batch.flatMap((p) => (p.item.kind === 'log' ? [p.item.log] : []));
     const rejected = batch.flatMap((p) => (p.item.kind === 'rejected' ? [p.item] : []));
-    const started = performance.now();
+    const started = { at: Date.now(), mono: performance.now() };
     const ids = await this.o.store.commit({ logs, rejected });
     try {
       this.report(logs, ids, rejected, batch.length, started);
@@ -99,15 +99,28 @@ export class BatchCommitter {
     for (const p of batch) finish(p);
   }
 
-  private report(logs: ValidLog[], ids: (string | null)[], rejected: WriteItem[], size: number, started: number): void {
+  /** Counts the batch, publishes its stored logs in id order, and times each stored log's hops. */
+  private report(logs: ValidLog[], ids: (string | null)[], rejected: WriteItem[], size: number, started: { at: number; mono: number }): void {
     const { counters, pubsub } = this.o;
+    const committed = performance.now();
+    const commitSeconds = (committed - started.mono) / 1000;
     const events = logs.flatMap((log, i) => (ids[i] ? [toLogEvent({ ...log, id: ids[i] })] : []));
     for (const e of events) counters.count('stored', e.type);
     for (const [i, log] of logs.entries()) if (!ids[i]) counters.count('duplicate', log.type);
     for (const r of rejected) counters.count('rejected', topicType(r.topic));
-    counters.onCommit(size, (performance.now() - started) / 1000);
+    counters.onCommit(size, commitSeconds);
+    for (const event of events) {
+      counters.onPublished(event);
+      pubsub.publish('log', event);
+    }
+    const publishSeconds = (performance.now() - committed) / 1000;
     const now = Date.now();
-    for (const e of events) counters.onStored((now - Date.parse(e.receivedAt)) / 1000);
-    for (const event of events) pubsub.publish('log', event);
+    for (const e of events) {
+      const received = Date.parse(e.receivedAt);
+      counters.onStored((now - received) / 1000);
+      counters.onHop('queued', Math.max(0, started.at - received) / 1000);
+      counters.onHop('commit', commitSeconds);
+      counters.onHop('publish', publishSeconds);
+    }
   }
 }

@@ -1,7 +1,12 @@
 // Ingest totals since start, overall and by log type; stats and /metrics read them.
-// The writer also reports each commit (size, duration) and each stored log's age.
+// The writer also reports each commit (size, duration), each stored log's age, the hops of its
+// way through the writer, and each event it publishes (the socket servers time the last hop).
+import type { LogEvent } from '../logs/event.js';
 
 export type Outcome = 'received' | 'stored' | 'rejected' | 'duplicate';
+
+/** A stored message's hops in the writer: receipt → its batch's commit starts → committed → published. */
+export type IngestHop = 'queued' | 'commit' | 'publish';
 
 export class IngestCounters {
   received = 0;
@@ -14,6 +19,8 @@ export class IngestCounters {
   /** Hooks for histograms; no-ops unless metrics are attached. */
   onCommit: (rows: number, seconds: number) => void = () => {};
   onStored: (ageSeconds: number) => void = () => {};
+  onHop: (hop: IngestHop, seconds: number) => void = () => {};
+  onPublished: (event: LogEvent) => void = () => {};
 
   count(outcome: Outcome, type: string, n = 1): void {
     if (n === 0) return;
