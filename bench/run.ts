@@ -58,7 +58,7 @@ function print(extra: Record<string, unknown> = {}): void {
     targets: {
       ingest_ratio: target(out.ingest_ratio, '>= 0.7', (v) => v >= 0.7),
       latency_p99_ms: target(latency?.p99_ms, '< 50', (v) => v < 50),
-      fanout_ratio: target(out.fanout_ratio, '>= 0.5', (v) => v >= 0.5),
+      fanout_ratio: target(out.fanout_ratio, '>= 0.8', (v) => v >= 0.8), // issue 13
       kb_per_idle_socket: target(memory?.kb_per_socket, '<= 30', (v) => v <= 30),
       // The limits test/integration/slow-consumer.test.ts used to assert.
       slow_consumer_rss_growth_mb: target(slow && Math.max(slow.legacy.service_rss.growth_mb, slow.graphql_ws.service_rss.growth_mb), '< 200', (v) => v < 200),
