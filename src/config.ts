@@ -145,6 +145,10 @@ const schema = z.object({
   REDIS_URL: url(['redis', 'rediss']),
   // A vessel is OFFLINE after this long without any message.
   OFFLINE_AFTER_SECONDS: positiveInt.max(86_400).default(30),
+  // Seconds (60) a log's own timestamp may lie before its receipt and still count as current:
+  // older ones are `late` (a backlog flushed after a link outage) and never move a vessel's
+  // latest telemetry back nor keep it ONLINE. A minute covers clock drift and a slow link.
+  LATE_AFTER_SECONDS: positiveInt.max(7 * 86_400).default(60),
   // A YAML or JSON file of alert rules (README: Alerts), read and validated once at start: a bad
   // file ends start-up naming the rule and field. Unset: no rules, no alerts.
   ALERT_RULES_FILE: optionalString,

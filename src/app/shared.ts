@@ -3,6 +3,7 @@
 import type { Config } from '../config.js';
 import { createAuthenticator, type Authenticator } from '../auth/tokens.js';
 import { IngestCounters } from '../ingest/counters.js';
+import { setLateAfter } from '../logs/event.js';
 import { SocketGuard } from '../sockets/limits.js';
 import { ConnectionRegistry, snapshot, type StatsSnapshot } from '../stats.js';
 
@@ -23,6 +24,7 @@ export interface Shared {
 }
 
 export function createShared(config: Config): Shared {
+  setLateAfter(config.LATE_AFTER_SECONDS * 1000);
   const startedAt = Date.now();
   const counters = new IngestCounters();
   const registry = new ConnectionRegistry();

@@ -88,7 +88,7 @@ export class LogQueries {
     return this.orm.em.fork().findOne(VehicleSchema, { id });
   }
 
-  /** Every vehicle with its last-seen time and latest telemetry: one query, at start-up. */
+  /** Every vehicle with its last-seen time and latest telemetry (by the logs' own time, SPEC §9): one query, at start-up. */
   async fleetSnapshot(): Promise<{ vehicleId: number; lastSeenAt: Date; latestTelemetry: LogEvent | null }[]> {
     const rows = await this.orm.em.fork().getConnection().execute<
       { vid: number; last_seen_at: Date; id: string | null; timestamp: Date; received_at: Date; data: Record<string, unknown> | null }[]
@@ -97,7 +97,7 @@ export class LogQueries {
        from vehicle v
        left join lateral (
          select id, timestamp, received_at, data from log
-         where vehicle_id = v.id and type = ? order by id desc limit 1
+         where vehicle_id = v.id and type = ? order by timestamp desc, id desc limit 1
        ) l on true
        order by v.id`,
       [TELEMETRY_TYPE],

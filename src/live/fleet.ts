@@ -1,6 +1,9 @@
 // Where each vessel is now: its latest telemetry and ONLINE/OFFLINE status, kept in memory
 // from the live stream (so also across instances with Redis), seeded from the database at start.
 // Operators ask this constantly; answering from memory means no scan per question.
+// Both follow the logs' own time, not their arrival (SPEC §9): a backlog flushed after a link
+// outage arrives last but is older, so it neither moves the latest telemetry back nor, being
+// late, makes a vessel look ONLINE.
 import type { LogEvent } from '../logs/event.js';
 import { TELEMETRY_TYPE } from '../logs/kinds.js';
 import type { LogHub } from './hub.js';
@@ -21,6 +24,10 @@ export interface StatusChange {
 }
 
 const CHECK_EVERY_MS = 1_000;
+
+/** By the log's own time; of two logs with the same time, the one stored last. */
+const newer = (a: LogEvent, b: LogEvent): boolean =>
+  a.timestamp !== b.timestamp ? Date.parse(a.timestamp) > Date.parse(b.timestamp) : BigInt(a.id) > BigInt(b.id);
 
 export class FleetState {
   private readonly vehicles = new Map<number, VehicleState>();
@@ -57,11 +64,12 @@ export class FleetState {
     const seen = new Date(e.receivedAt);
     let v = this.vehicles.get(e.vehicleId);
     if (!v) {
-      v = { vehicleId: e.vehicleId, lastSeenAt: seen, latestTelemetry: null, status: 'OFFLINE' };
+      // First heard of through a backlog: last seen when that log was made, so OFFLINE.
+      v = { vehicleId: e.vehicleId, lastSeenAt: e.late ? new Date(e.timestamp) : seen, latestTelemetry: null, status: 'OFFLINE' };
       this.vehicles.set(e.vehicleId, v);
     }
-    if (seen > v.lastSeenAt) v.lastSeenAt = seen;
-    if (e.type === TELEMETRY_TYPE && (!v.latestTelemetry || BigInt(e.id) > BigInt(v.latestTelemetry.id))) v.latestTelemetry = e;
+    if (!e.late && seen > v.lastSeenAt) v.lastSeenAt = seen;
+    if (e.type === TELEMETRY_TYPE && (!v.latestTelemetry || newer(e, v.latestTelemetry))) v.latestTelemetry = e;
     const status = this.statusAt(v.lastSeenAt, Date.now());
     if (status !== v.status) this.change(v, status);
   }

@@ -10,7 +10,7 @@ import { LOG_TYPES } from '../../src/logs/kinds.js';
 import { MAX_LOG_ID } from '../../src/logs/params.js';
 
 const now = new Date('2026-01-02T03:04:05.678Z');
-const base = { id: '42', vehicleId: 7, timestamp: '2026-01-02T03:04:00.000Z', receivedAt: '2026-01-02T03:04:01.000Z' };
+const base = { id: '42', vehicleId: 7, timestamp: '2026-01-02T03:04:00.000Z', receivedAt: '2026-01-02T03:04:01.000Z', late: false };
 const tail = { timestamp: base.timestamp, broadcast_time: now.toISOString(), connection_count: 3, id: '42' };
 
 // Each kind's event, and the frame the seed's pages expect for it (SPEC §5), in the kinds' order.

@@ -24,7 +24,7 @@ function schemaOf(kinds: Record<string, LogKind>) {
   const b = createBuilder();
   defineScalars(b);
   const { LogRef } = defineLogTypes(b, kinds);
-  const event = { id: '7', vehicleId: 3, type: 'echo_log' as never, timestamp: '2025-01-01T00:00:00.000Z', receivedAt: '2025-01-01T00:00:01.000Z', sensorId: null, message: 'hi', data: null };
+  const event = { id: '7', vehicleId: 3, type: 'echo_log' as never, timestamp: '2025-01-01T00:00:00.000Z', receivedAt: '2025-01-01T00:00:01.000Z', sensorId: null, message: 'hi', data: null, late: false };
   b.queryField('one', (t) => t.field({ type: LogRef, resolve: () => event }));
   b.subscriptionField('none', (t) => t.boolean({ subscribe: async function* () {}, resolve: () => true })); // a root type needs a field
   return b.toSchema();

@@ -18,6 +18,7 @@ const event = (id: number, vehicleId = 1): LogEvent => ({
   sensorId: null,
   message: `line ${id}`,
   data: null,
+  late: false,
 });
 
 /** The writer's order: commit (the store), then publish (the hub). */

@@ -109,7 +109,7 @@ describe.each(pubsubBackends)('pubsub over $name', (backend) => {
     expect(got).toEqual(sent);
     expect(got[0]).toEqual({
       id: '1000', vehicleId: 1, type: LOG_TYPES[0], timestamp: '2026-01-01T00:00:00.000Z', receivedAt: '2026-01-01T00:00:00.003Z',
-      sensorId: null, message: 'line 0, "quoted" — ünïcode', data: null,
+      sensorId: null, message: 'line 0, "quoted" — ünïcode', data: null, late: false,
     });
     expect(got[1]).toMatchObject({ sensorId: 5, message: null, data: { temperature: 20.1, nested: { ok: true } } });
     expect(got[2]!.data).toEqual({ battery_voltage: 12.4, mode: 'AUTO', armed: true, timestamp: '2026-01-01T00:00:00.020Z' });

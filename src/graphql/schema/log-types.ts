@@ -24,6 +24,7 @@ function logInterface<K extends string>(b: Builder, kinds: Record<K, LogKind>) {
       type: t.field({ type: LogTypeEnum, resolve: (e) => e.type as never }), // a key of `kinds`
       timestamp: t.field({ type: 'DateTime', resolve: (e) => e.timestamp }),
       receivedAt: t.field({ type: 'DateTime', resolve: (e) => e.receivedAt }),
+      late: t.exposeBoolean('late', { description: 'Its timestamp is more than LATE_AFTER_SECONDS before its receipt: a backlog sent after an outage' }),
     }),
   });
   return { LogTypeEnum, LogRef };
