@@ -74,6 +74,8 @@ export function createMetrics(counters: IngestCounters, stats: () => StatsSnapsh
   gauge('seano_connections', 'Open WebSockets by surface', (s) => ({ legacy: s.legacyConnections, graphql: s.graphqlConnections }), ['surface']);
   gauge('seano_subscriptions', 'Active GraphQL subscriptions', (s) => s.activeSubscriptions);
   gauge('seano_slow_consumers_total', 'Sockets closed or subscriptions ended for falling behind', (s) => s.slowConsumers);
+  gauge('seano_live_skipped_total', 'Logs not sent because a newer one of their key went instead, by reason (conflated, max_rate)', (s) => s.skipped, ['reason']);
+  gauge('seano_lagging_subscribers', 'Subscribers that lag and are being conflated', (s) => s.laggingSubscribers);
   gauge('seano_refusals_total', 'Requests and sockets refused, by reason', (s) => s.refusals, ['reason']);
   return registry;
 }

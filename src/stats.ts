@@ -1,5 +1,6 @@
 // Connection registry and the stats both /api/ws/stats and Query.stats report (SPEC §6).
 import type { IngestCounters } from './ingest/counters.js';
+import type { LagCounters, SkipReason } from './live/backpressure.js';
 
 export type Surface = 'legacy' | 'graphql';
 
@@ -23,6 +24,10 @@ export interface StatsSnapshot {
   messagesDuplicate: number;
   ingestBacklog: number;
   slowConsumers: number;
+  /** Logs a subscriber was not sent because a newer one of their key went instead (SPEC §9). */
+  skipped: Record<SkipReason, number>;
+  /** Subscribers that lag right now and are being conflated. */
+  laggingSubscribers: number;
   refusals: Record<string, number>;
   uptimeSeconds: number;
   connections: ConnectionInfo[];
@@ -35,6 +40,13 @@ export class ConnectionRegistry {
   slowConsumers = 0;
   /** Requests and sockets refused, by reason (auth, scope, origin, limits). */
   readonly refusals: Record<string, number> = {};
+  readonly skipped: Record<SkipReason, number> = { conflated: 0, max_rate: 0 };
+  laggingSubscribers = 0;
+  /** Where the live path reports conflation and pacing, for every socket kind. */
+  readonly lagCounters: LagCounters = {
+    skipped: (reason, n) => void (this.skipped[reason] += n),
+    lagging: (delta) => void (this.laggingSubscribers += delta),
+  };
 
   refused(reason: string): void {
     this.refusals[reason] = (this.refusals[reason] ?? 0) + 1;
@@ -70,6 +82,8 @@ export function snapshot(
     messagesDuplicate: counters.duplicates,
     ingestBacklog: backlog,
     slowConsumers: registry.slowConsumers,
+    skipped: { ...registry.skipped },
+    laggingSubscribers: registry.laggingSubscribers,
     refusals: { ...registry.refusals },
     uptimeSeconds: (Date.now() - startedAt) / 1000,
     connections: [...registry.connections],

@@ -71,6 +71,11 @@ export function bearer(header: string | null | undefined): string | undefined {
   return m?.[1];
 }
 
+/** When the principal's token expires; null when it never does (auth off). */
+export function expiryOf(p: Principal): Date | null {
+  return p.expiresAt >= NEVER ? null : new Date(p.expiresAt);
+}
+
 /** Runs `onExpire` when the principal's token expires (never for auth off). Returns a cancel. */
 export function onExpiry(p: Principal, onExpire: () => void): () => void {
   const ms = p.expiresAt - Date.now();

@@ -97,6 +97,8 @@ export function legacyStats(s: StatsSnapshot, scope?: readonly number[]) {
     messages_duplicate: s.messagesDuplicate,
     ingest_backlog: s.ingestBacklog,
     slow_consumers: s.slowConsumers,
+    skipped: s.skipped,
+    lagging_subscribers: s.laggingSubscribers,
     refusals: s.refusals,
     uptime_seconds: s.uptimeSeconds,
     connections_info: visible.map((c) => ({

@@ -1,9 +1,10 @@
-// The seed's JSON messages (SPEC §5), snake_case, field for field, plus an additive `id`. Each
-// kind's own fields come from its entry in LOG_KINDS.
-import type { LogEvent } from '../logs/event.js';
+// The seed's JSON messages (SPEC §5), snake_case, field for field, plus an additive `id`, and
+// (SPEC §9) `"late": true` on a log timed long before its receipt and `"skipped": n` on one sent
+// in place of n older ones of its key. Each kind's own fields come from its entry in LOG_KINDS.
+import type { LiveLog } from '../live/conflation.js';
 import { LOG_KINDS } from '../logs/kinds.js';
 
-export function logFrame(e: LogEvent, connectionCount: number, now = new Date()): string {
+export function logFrame(e: LiveLog, connectionCount: number, now = new Date()): string {
   return JSON.stringify({
     type: e.type,
     vehicle_id: e.vehicleId,
@@ -12,7 +13,25 @@ export function logFrame(e: LogEvent, connectionCount: number, now = new Date())
     broadcast_time: now.toISOString(),
     connection_count: connectionCount,
     id: e.id,
+    ...(e.late && { late: true }),
+    ...(e.skipped && { skipped: e.skipped }),
   });
+}
+
+/** The answer to `{"type":"auth"}`: the renewed token's expiry (null: auth is off, it never expires). */
+export const authFrame = (expiresAt: Date | null): string => JSON.stringify({ type: 'auth', expires_at: expiresAt?.toISOString() ?? null });
+
+export const errorFrame = (message: string): string => JSON.stringify({ type: 'error', message });
+
+/** The token of a client's `{"type":"auth","token":"…"}` ('' when it has none); undefined for any other text. */
+export function authRequest(text: string | undefined): string | undefined {
+  try {
+    const msg = text === undefined ? undefined : JSON.parse(text);
+    if (typeof msg !== 'object' || msg === null || msg.type !== 'auth') return undefined;
+    return typeof msg.token === 'string' ? msg.token : '';
+  } catch {
+    return undefined;
+  }
 }
 
 export function connectionFrame(connectionCount: number, now = new Date()): string {
@@ -24,7 +43,7 @@ export function connectionFrame(connectionCount: number, now = new Date()): stri
   });
 }
 
-export const invalidJsonFrame = JSON.stringify({ type: 'error', message: 'Invalid JSON format' });
+export const invalidJsonFrame = errorFrame('Invalid JSON format');
 
 /** The answer to a client's text frame: a pong for a ping, an error for what is not a JSON object, else nothing. */
 export function answerFrame(text: string | undefined): string | undefined {

@@ -1,10 +1,12 @@
-// What a legacy upgrade asks for, checked before the upgrade (SPEC §5, §7), so every refusal is
-// an HTTP status: the path (`/api/ws`, `/api/ws/vehicle/{id}`; a bad id is 400, any other path
-// 404), `?after=` (a log id within bigint, else 400), the token (`?token=` or Authorization: 401)
-// and the vehicle's scope (403).
+// What a legacy upgrade asks for, checked before the upgrade (SPEC §5, §7, §9), so every refusal
+// is an HTTP status: the path (`/api/ws`, `/api/ws/vehicle/{id}`; a bad id is 400, any other path
+// 404), `?after=` (a log id within bigint, else 400), `?max_rate=` and `?on_lag=` (400 when out
+// of range), the token (`?token=` or Authorization: 401) and the vehicle's scope (403).
 import type { IncomingMessage } from 'node:http';
 import { AuthError, allows, bearer, type Authenticator, type Principal } from '../auth/tokens.js';
+import type { LagPolicy } from '../live/backpressure.js';
 import type { LogFilter } from '../live/filter.js';
+import { MAX_RATE } from '../live/rate.js';
 import { MAX_LOG_ID, parseLogId, parseVehicleId } from '../logs/params.js';
 
 export interface LegacyRoute {
@@ -13,6 +15,10 @@ export interface LegacyRoute {
   after?: string;
   /** For stats' connections_info: `/api/ws` or `/api/ws/vehicle/{id}`. */
   endpoint: string;
+  /** ?on_lag=: what a socket that falls behind gets; absent: conflate. */
+  onLag?: LagPolicy;
+  /** ?max_rate=: at most this many logs a second per (vehicle, type, sensor). */
+  maxRate?: number;
 }
 
 export type Refusal = { ok: false; status: number; message: string; /** stats' refusal count */ reason: string };
@@ -36,7 +42,14 @@ export function routeLegacy(url: URL): ({ ok: true } & LegacyRoute) | Refusal {
   const afterText = url.searchParams.get('after');
   const after = afterText === null ? undefined : parseLogId(afterText);
   if (afterText !== null && after === undefined) return badRequest(400, `after must be a log id (a decimal from 0 to ${MAX_LOG_ID})`);
-  return { ok: true, filter, after, endpoint: url.pathname.replace(/\/$/, '') };
+  const onLag = url.searchParams.get('on_lag') ?? undefined;
+  if (onLag !== undefined && onLag !== 'conflate' && onLag !== 'close') return badRequest(400, 'on_lag must be conflate or close');
+  const rateText = url.searchParams.get('max_rate');
+  const maxRate = rateText === null ? undefined : Number(rateText);
+  if (maxRate !== undefined && !(rateText!.trim() !== '' && maxRate > 0 && maxRate <= MAX_RATE)) {
+    return badRequest(400, `max_rate must be a number of logs per second above 0 and at most ${MAX_RATE}`);
+  }
+  return { ok: true, filter, after, endpoint: url.pathname.replace(/\/$/, ''), onLag, maxRate };
 }
 
 /** The route, and who asks (their token checked against the route's vehicle). */

@@ -1,8 +1,9 @@
 // The one backpressure policy of the live path, shared by every socket kind (Signal K's
 // BackpressureManager habit): a subscriber lags once its transport holds more than
 // `maxBufferedBytes` unsent, or more than `maxQueuedEvents` events wait for it. What happens then
-// is decided in one place, LiveQueue's `lagged` (queue.ts); today that ends the subscriber
-// (legacy close 1013, a GraphQL error), and issue 14's conflation replaces it there.
+// is decided in one place, LiveQueue's `lagged` (queue.ts), by the subscriber's LagPolicy:
+// `close` ends it (legacy close 1013, a GraphQL error); `conflate` keeps only the newest state
+// per key of what it has not been sent yet (conflation.ts), within the same two bounds.
 
 /** What the policy reads of a socket: the bytes handed to it and not yet sent. */
 export interface Transport {
@@ -18,6 +19,21 @@ export const socketTransport = (ws: { readonly bufferedAmount: number }): Transp
 
 /** Where the unsent bytes cannot be seen (SSE through yoga's response stream), or do not pile up. */
 export const NO_TRANSPORT: Transport = { bufferedBytes: 0 };
+
+/** What a lagging subscriber asked for (SPEC §9): `onLag: CONFLATE | CLOSE`, `?on_lag=conflate|close`. */
+export type LagPolicy = 'conflate' | 'close';
+
+/** Where the live path reports what it skipped and who lags (stats, /metrics). */
+export interface LagCounters {
+  /** Events not sent to a subscriber because a newer one of the same key replaced them. */
+  skipped(reason: SkipReason, n: number): void;
+  /** A subscriber started (+1) or stopped (-1) lagging. */
+  lagging(delta: 1 | -1): void;
+}
+
+export type SkipReason = 'conflated' | 'max_rate';
+
+export const NO_COUNTERS: LagCounters = { skipped: () => {}, lagging: () => {} };
 
 export interface LagLimits {
   maxBufferedBytes: number;

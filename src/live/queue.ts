@@ -2,8 +2,15 @@
 // A subscriber pulls at its own pace (GraphQL: next()), or hands each item straight to its
 // socket (a `sink`: the legacy socket, where nothing needs to wait here). Either way its bound
 // is the backpressure policy (backpressure.ts), and a subscriber that lags is dealt with in one
-// place, `lagged`, instead of growing the server's memory or delaying anyone else.
+// place, `lagged`, instead of growing the server's memory or delaying anyone else: ended, or —
+// with a Conflation (onLag: CONFLATE) — given a Backlog that keeps only the newest item per key
+// until it has caught up (conflation.ts).
 import { Backpressure, SlowConsumerError } from './backpressure.js';
+import { Backlog, type Conflation } from './conflation.js';
+
+// How often a sink's transport is looked at while its subscriber lags: `ws` reports no drain,
+// and a lagging socket needs no more than a few looks a second to be fed again.
+const DRAIN_CHECK_MS = 25;
 
 export class LiveQueue<T> implements AsyncIterableIterator<T> {
   private items: T[] = [];
@@ -12,6 +19,9 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
   private failWaiter: ((e: Error) => void) | undefined;
   private error: Error | undefined;
   private closed = false;
+  /** Set while a conflated subscriber lags: what it has not been sent, newest per key. */
+  private backlog: Backlog<T> | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly backpressure: Backpressure = new Backpressure(),
@@ -20,21 +30,45 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
     /** Takes each item at once, while the subscriber keeps up; then nothing is read with next().
      * A sink that returns false declines the item: it and every later one are read with next(). */
     private sink?: (item: T) => unknown,
+    /** How a lagging subscriber is conflated instead of ended; absent: it is ended (onLag: CLOSE). */
+    private conflation?: Conflation<T>,
   ) {}
+
+  /** From now on a lag conflates instead of ending the subscriber (a resumed stream, once replayed). */
+  conflateWith(conflation: Conflation<T>): void {
+    this.conflation = conflation;
+  }
 
   /** True once the subscriber was dropped (lagged, or failed by its source). */
   get failed(): boolean {
     return this.error !== undefined;
   }
 
+  /** True while a conflated subscriber lags and has a backlog. */
+  get lagging(): boolean {
+    return this.backlog !== undefined;
+  }
+
+  /** Items waiting for the subscriber (its backlog included). */
   get length(): number {
-    return this.items.length - this.head;
+    return this.items.length - this.head + (this.backlog?.size ?? 0);
+  }
+
+  /** What the backlog holds, in items and (about) bytes; zeros while the subscriber keeps up. */
+  get held(): { events: number; bytes: number } {
+    return { events: this.backlog?.size ?? 0, bytes: this.backlog?.bytes ?? 0 };
   }
 
   push(item: T): void {
     if (this.closed || this.error) return;
+    if (this.backlog) return this.hold(item);
     const lag = this.backpressure.lag(this.length);
-    if (lag !== undefined) return this.lagged(lag);
+    if (lag !== undefined) return this.lagged(lag, item);
+    this.deliver(item);
+  }
+
+  /** To the sink, a parked reader, or the queue, in that order. */
+  private deliver(item: T): void {
     if (this.sink) {
       if (this.sink(item) !== false) return;
       this.sink = undefined;
@@ -48,26 +82,70 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
     this.items.push(item);
   }
 
-  /**
-   * What a lagging subscriber gets: today it is ended. Issue 14's conflation goes here — keep the
-   * newest item per key in `items` and, for a sink, hand them over once the transport drained.
-   */
-  private lagged(why: string): void {
-    this.fail(new SlowConsumerError(why));
+  /** A subscriber that lags is ended, or — conflated — given a backlog of what it was not sent. */
+  private lagged(why: string, item: T): void {
+    if (!this.conflation) return this.fail(new SlowConsumerError(why));
+    const backlog = new Backlog(this.conflation, this.backpressure.limits);
+    this.backlog = backlog;
+    this.conflation.counters.lagging(1);
+    let within = true;
+    for (let i = this.head; i < this.items.length; i++) within = backlog.add(this.items[i]!) && within;
+    this.items = [];
+    this.head = 0;
+    if (!within) return this.overflow(why);
+    this.hold(item, why);
   }
+
+  private hold(item: T, why = 'lagging'): void {
+    if (!this.backlog!.add(item)) return this.overflow(why);
+    if (this.waiter) this.deliver(this.takeHeld()!); // a parked reader takes what it can at once
+    else if (this.sink && this.drainTimer === undefined) this.drainTimer = setTimeout(this.drain, DRAIN_CHECK_MS).unref();
+  }
+
+  private overflow(why: string): void {
+    const { maxQueuedEvents, maxBufferedBytes } = this.backpressure.limits;
+    this.fail(new SlowConsumerError(`${why}; still more than ${maxQueuedEvents} events or ${maxBufferedBytes} bytes once conflated`));
+  }
+
+  /** The backlog's oldest item; the subscriber has caught up once the backlog is empty. */
+  private takeHeld(): T | undefined {
+    const item = this.backlog?.take();
+    if (this.backlog && this.backlog.size === 0) this.endBacklog();
+    return item;
+  }
+
+  private endBacklog(): void {
+    if (!this.backlog) return;
+    this.backlog = undefined;
+    this.conflation!.counters.lagging(-1);
+    clearTimeout(this.drainTimer);
+    this.drainTimer = undefined;
+  }
+
+  /** A sink's backlog is sent while its transport has room again. */
+  private readonly drain = (): void => {
+    this.drainTimer = undefined;
+    while (this.backlog && this.sink && this.backpressure.lag(0) === undefined) this.deliver(this.takeHeld()!);
+    if (this.backlog && this.sink) this.drainTimer = setTimeout(this.drain, DRAIN_CHECK_MS).unref();
+  };
 
   fail(error: Error): void {
     if (this.closed || this.error) return;
     this.error = error;
-    this.items = [];
-    this.head = 0;
+    this.clear();
     this.onClose();
     this.failWaiter?.(error);
     this.waiter = this.failWaiter = undefined;
   }
 
+  private clear(): void {
+    this.endBacklog();
+    this.items = [];
+    this.head = 0;
+  }
+
   next(): Promise<IteratorResult<T>> {
-    if (this.length > 0) {
+    if (this.items.length > this.head) {
       const value = this.items[this.head]!;
       // Drop our reference now: a delivered event must not stay in memory until compaction.
       (this.items as (T | undefined)[])[this.head++] = undefined;
@@ -77,6 +155,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
       }
       return Promise.resolve({ value, done: false });
     }
+    if (this.backlog) return Promise.resolve({ value: this.takeHeld()!, done: false });
     if (this.error) return Promise.reject(this.error);
     if (this.closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
@@ -89,8 +168,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
   return(): Promise<IteratorResult<T>> {
     if (!this.closed) {
       this.closed = true;
-      this.items = [];
-      this.head = 0;
+      this.clear();
       if (!this.error) this.onClose();
       this.waiter?.({ value: undefined, done: true });
       this.waiter = this.failWaiter = undefined;

@@ -6,12 +6,15 @@
 // reaches the listener. Live events with an id the replay already covered are skipped. Ids are
 // committed in order (the writer's advisory lock), so "id <= last replayed" means "seen".
 // If live events overflow the queue during a long replay, the queue is dropped and the replay
-// simply reads further: everything published is also in the database.
+// simply reads further: everything published is also in the database. So a replay is always
+// whole; the subscriber's lag policy and maxRate (SPEC §9) apply to what comes live after it.
 import type { LogEvent } from '../logs/event.js';
-import { Backpressure } from './backpressure.js';
+import { Backpressure, NO_COUNTERS, type LagCounters, type LagPolicy } from './backpressure.js';
+import { logConflation, type LiveLog } from './conflation.js';
 import { matches, type LogFilter } from './filter.js';
 import type { LogHub } from './hub.js';
 import { LiveQueue } from './queue.js';
+import { RateLimiter } from './rate.js';
 
 export interface ReplaySource {
   /** Stored logs matching the filter with id > afterId, oldest first, at most `limit`. */
@@ -27,21 +30,29 @@ export interface LiveOptions {
   after?: string;
   /** Bounds the live events waiting for the reader (default: the shared limits, no transport). */
   backpressure?: Backpressure;
+  /** What a reader that falls behind live gets (default: ended, `close`). */
+  onLag?: LagPolicy;
+  /** At most this many live logs per second per (vehicle, type, sensor), newest wins. */
+  maxRate?: number;
+  counters?: LagCounters;
 }
 
 export const REPLAY_PAGE = 500;
 
-export function openLive(hub: LiveSource, source: ReplaySource, o: LiveOptions): AsyncIterableIterator<LogEvent> {
+export function openLive(hub: LiveSource, source: ReplaySource, o: LiveOptions): AsyncIterableIterator<LiveLog> {
   const backpressure = o.backpressure ?? new Backpressure();
-  const listen = () => {
-    const q: LiveQueue<LogEvent> = new LiveQueue<LogEvent>(backpressure, () => unlisten());
-    const unlisten = hub.listen((e) => matches(o.filter, e) && q.push(e));
+  const counters = o.counters ?? NO_COUNTERS;
+  const conflation = o.onLag === 'conflate' ? logConflation(counters) : undefined;
+  const listen = (replaying: boolean) => {
+    const q: LiveQueue<LiveLog> = new LiveQueue<LiveLog>(backpressure, () => (unlisten(), rate?.stop()), undefined, replaying ? undefined : conflation);
+    const rate = o.maxRate === undefined ? undefined : new RateLimiter(o.maxRate, (e) => q.push(e), counters);
+    const unlisten = hub.listen((e) => matches(o.filter, e) && (rate ? rate.push(e) : q.push(e)));
     return q;
   };
-  let queue = listen();
+  let queue = listen(o.after !== undefined);
   let closed = false;
 
-  async function* run(): AsyncGenerator<LogEvent> {
+  async function* run(): AsyncGenerator<LiveLog> {
     let last = o.after === undefined ? undefined : BigInt(o.after);
     if (last !== undefined) {
       for (;;) {
@@ -51,8 +62,9 @@ export function openLive(hub: LiveSource, source: ReplaySource, o: LiveOptions):
         if (page.length > 0) last = BigInt(page[page.length - 1]!.id);
         if (page.length === REPLAY_PAGE) continue;
         if (!queue.failed) break;
-        queue = listen(); // fell behind during the replay: listen again and read on from the database
+        queue = listen(true); // fell behind during the replay: listen again and read on from the database
       }
+      if (conflation) queue.conflateWith(conflation);
     }
     for (;;) {
       const { value, done } = await queue.next();

@@ -34,6 +34,12 @@ export interface LogKind {
   frame: (e: LogEvent) => Record<string, unknown>;
   /** Its numeric `data` values are summed per minute (log_minute) for `series`. */
   rollup: boolean;
+  /**
+   * What a newer log of this kind replaces for a subscriber that lags (SPEC §9): logs with the
+   * same key (within the kind) are states of one thing, and only the newest is worth sending.
+   * Absent or null: every log counts (text lines), kept in order.
+   */
+  conflateKey?: ((e: LogEvent) => string) | null;
 }
 
 const sensorSchema = z.looseObject({ sensor_id: z.int32(), data: z.record(z.string(), z.unknown()) });
@@ -57,6 +63,7 @@ export const LOG_KINDS = defineKinds({
     fields: [{ name: 'message', kind: 'String', nullable: false, resolve: (e) => e.message ?? '' }],
     frame: (e) => ({ data: e.message }),
     rollup: false,
+    conflateKey: null,
   },
   sensor_log: {
     graphqlType: 'SensorLog',
@@ -72,6 +79,7 @@ export const LOG_KINDS = defineKinds({
     fields: [{ name: 'sensorId', kind: 'Int', nullable: false, resolve: (e) => e.sensorId ?? 0 }, data],
     frame: (e) => ({ sensor_id: e.sensorId, data: e.data }),
     rollup: true,
+    conflateKey: (e) => `${e.vehicleId}/${e.sensorId}`,
   },
   vehicle_log: {
     graphqlType: 'VehicleLog',
@@ -89,6 +97,7 @@ export const LOG_KINDS = defineKinds({
     ],
     frame: (e) => ({ data: e.data }),
     rollup: true,
+    conflateKey: (e) => String(e.vehicleId),
   },
 });
 
