@@ -2,6 +2,7 @@
 // as it opens), the reachability probe /readyz reads, retention, and the per-minute rollup's roller.
 import type { Config } from '../config.js';
 import { initORM, type MikroORM } from '../db/orm.js';
+import { TelemetryMinutesPass } from '../db/telemetry-minutes.js';
 import { DatabaseHealth } from '../db/health.js';
 import { Retention } from '../db/retention.js';
 import { MinuteRoller, postgresRollerSteps } from '../db/roller.js';
@@ -25,6 +26,7 @@ export function createDatabase(config: DatabaseSettings, logger: Logger): Databa
   let health: DatabaseHealth | undefined;
   let retention: Retention | undefined;
   let roller: MinuteRoller | undefined;
+  let telemetryMinutes: TelemetryMinutesPass | undefined;
   return {
     get orm() {
       return required(orm, 'the database');
@@ -45,16 +47,19 @@ export function createDatabase(config: DatabaseSettings, logger: Logger): Databa
       health = new DatabaseHealth(orm);
       retention = new Retention(orm, { logDays: config.LOG_RETENTION_DAYS, rejectedDays: config.REJECTED_RETENTION_DAYS }, logger);
       void retention.runOnce(); // at start, then hourly
+      telemetryMinutes = new TelemetryMinutesPass(orm, logger);
+      void telemetryMinutes.tick(); // at start, then every 30 s
       roller = new MinuteRoller(postgresRollerSteps(orm), logger);
       roller.start();
     },
     async stop() {
       await roller?.stop();
       await retention?.stop();
+      await telemetryMinutes?.stop();
       health?.stop();
       await orm?.close(true);
       await embedded?.stop();
-      [roller, retention, health, orm, embedded] = [undefined, undefined, undefined, undefined, undefined];
+      [roller, retention, telemetryMinutes, health, orm, embedded] = [undefined, undefined, undefined, undefined, undefined, undefined];
     },
   };
 }

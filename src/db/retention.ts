@@ -46,7 +46,9 @@ export class Retention {
     const sweeps: Sweep[] = [['rejected_message', 'id', 'received_at', cutoffBefore(this.days.rejectedDays)]];
     if (this.days.logDays !== undefined) {
       const cutoff = cutoffBefore(this.days.logDays);
-      sweeps.unshift(['log', 'id', 'timestamp', cutoff], ['log_minute', 'ctid', 'minute', cutoff]); // log_minute: no one-column key, rows by physical address
+      // The telemetry summaries first (src/db/telemetry-minutes.ts): a minute without one is read from the log, so none outlives its rows.
+      sweeps.unshift(['armed_run', 'ctid', 'minute', cutoff], ['seq_minute', 'ctid', 'minute', cutoff],
+        ['log', 'id', 'timestamp', cutoff], ['log_minute', 'ctid', 'minute', cutoff]); // log_minute: no one-column key, rows by physical address
     }
     let total = 0;
     try {
