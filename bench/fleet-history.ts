@@ -1,12 +1,15 @@
-// bench:history's fleet-awareness reads (SPEC §10), each over HTTP like the rest of the bench:
-// Query.fleet(at) at random moments, Query.gaps and Query.missions over a random vessel-day, and
-// missions over a vessel's last 30 days. The caller turns the times into p50/p95.
+// bench:history's fleet-awareness reads (SPEC §10), each over HTTP like the rest of the bench, over
+// the ranges an operator asks for: Query.fleet(at) at random moments, Query.gaps and
+// Query.missions over a random vessel-day (a UTC day), and missions over a random vessel's last
+// 30 days (up to its newest log). The caller turns the times into p50/p95.
 
 export interface FleetBenchContext {
   /** One GraphQL request; its wall time in ms and its data. */
   gql(query: string, variables: Record<string, unknown>): Promise<{ ms: number; data: any }>;
   /** A stored log chosen at random: its vessel and time. */
   randomLog(): Promise<{ vehicle_id: number; timestamp: Date }>;
+  /** The time of a vessel's newest log. */
+  newestLog(vehicleId: number): Promise<Date>;
   runs: number;
   log(line: string): void;
 }
@@ -59,7 +62,7 @@ export async function benchFleetHistory(c: FleetBenchContext): Promise<Record<'f
   });
   const missions30Days = await timed('Query.missions over a vessel’s last 30 days', async () => {
     const r = await c.randomLog();
-    const to = new Date(r.timestamp.getTime() + 1);
+    const to = new Date((await c.newestLog(r.vehicle_id)).getTime() + 1);
     const { ms, data } = await c.gql(MISSIONS_QUERY, { v: r.vehicle_id, from: new Date(to.getTime() - 30 * DAY).toISOString(), to: to.toISOString() });
     return { ms, size: data.missions.length };
   });

@@ -12,7 +12,8 @@
 // Ids come from `log_id_seq`,
 // reserved per chunk under the writer's lock, so ids follow time as they do in production and a
 // running service could keep writing. `vehicle` rows are upserted, the per-minute rollup summed
-// after the load (src/db/roller.ts); the table is analysed at the end.
+// after the load (src/db/roller.ts); the table is analysed, then the per-minute telemetry
+// summaries (src/db/telemetry-minutes.ts) are brought up to date.
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
@@ -20,6 +21,7 @@ import pg from 'pg';
 import { initORM } from '../src/db/orm.js';
 import { ROLLER_LOCK } from '../src/db/rollup.js';
 import { rollUpAll } from '../src/db/roller.js';
+import { TELEMETRY_MINUTES_LOCK, TelemetryMinutesPass } from '../src/db/telemetry-minutes.js';
 
 export const DEFAULT_HISTORY_URL = 'postgres://postgres@127.0.0.1:5432/seano_history';
 
@@ -116,9 +118,9 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
   const workers: pg.Client[] = [];
   try {
     await restoreStashedIndexes(main, log); // a previous run that died mid-load
-    // Chunks commit in any order: no roller (a running service's) may move its watermark past
-    // one that has not committed yet. Held until the rollup below has summed them.
-    await main.query('select pg_advisory_lock($1)', [ROLLER_LOCK]);
+    // Chunks commit in any order: no roller or telemetry-minutes pass (a running service's) may
+    // move its watermark past one that has not committed yet. Held until all have committed.
+    await main.query('select pg_advisory_lock($1), pg_advisory_lock($2)', [ROLLER_LOCK, TELEMETRY_MINUTES_LOCK]);
     // All ids at once, under the writer's lock: a running service's ids never collide with ours.
     await main.query('begin');
     await main.query('select pg_advisory_xact_lock($1)', [ID_LOCK]);
@@ -155,6 +157,7 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    await main.query('select pg_advisory_unlock($1)', [TELEMETRY_MINUTES_LOCK]); // all committed
     const rolling = performance.now();
     await rollUpAll(main, 500_000); // the per-minute rollup behind long series (src/db/rollup.ts)
     await main.query('select pg_advisory_unlock($1)', [ROLLER_LOCK]);
@@ -168,6 +171,7 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
     await main.query('vacuum (analyze) log');
     await main.query('analyze vehicle');
     log(`vacuum analyze ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    await summariseTelemetryMinutes(o.databaseUrl, log);
     const total = (performance.now() - started) / 1000;
     return {
       rows,
@@ -185,6 +189,18 @@ export async function seedHistory(o: SeedOptions): Promise<SeedResult> {
   } finally {
     for (const c of [main, ...workers]) await c.end().catch(() => {});
   }
+}
+
+/** The per-minute telemetry summaries behind missions and gaps (src/db/telemetry-minutes.ts), with their index back. */
+async function summariseTelemetryMinutes(databaseUrl: string, log: (line: string) => void): Promise<void> {
+  const t = performance.now();
+  const orm = await initORM({ clientUrl: databaseUrl, poolMax: 1 });
+  try {
+    await new TelemetryMinutesPass(orm, { warn: () => {} }, false).catchUp();
+  } finally {
+    await orm.close(true);
+  }
+  log(`telemetry minutes summarised in ${((performance.now() - t) / 1000).toFixed(1)} s`);
 }
 
 /** Loads of at least this many rows drop and rebuild the secondary indexes of `log`. */

@@ -17,8 +17,11 @@ import { ARMED_VALUE, HAS_ARMED, MISSION_NUMBERS, haversine } from './missions.j
 const EVERY_MS = 30_000;
 /** Log ids summarised per transaction: a backlog of millions goes in steps of a few seconds each. */
 const CHUNK_IDS = 200_000;
-// Any constant (the writer's is 7_261_001): one pass at a time, whatever the number of instances.
-const PASS_LOCK = 7_261_002;
+/**
+ * One pass at a time, whatever the number of instances (any constant; the writer's is 7_261_001).
+ * A load committing ids out of order (the seed) holds it until all are committed.
+ */
+export const TELEMETRY_MINUTES_LOCK = 7_261_002;
 
 const BY_TIME = 'partition by vehicle_id, minute order by ts, id';
 /** A touched minute with no row in `t` where `has` still gets a row, so it too counts as summarised. */
@@ -95,9 +98,12 @@ export class TelemetryMinutesPass {
     if (every !== false) this.timer = setInterval(() => void this.tick(), every).unref();
   }
 
-  /** Summarises every log committed up to `upTo` (default: the newest now) not summarised yet. */
-  catchUp(upTo?: string): Promise<void> {
-    const run = (this.running ?? Promise.resolve()).then(() => this.summariseUpTo(upTo));
+  /**
+   * Summarises every log committed up to `upTo` (default: the newest now) not summarised yet;
+   * `wait: false` gives up at once when another pass (or a load) holds the lock.
+   */
+  catchUp(upTo?: string, { wait = true }: { wait?: boolean } = {}): Promise<void> {
+    const run = (this.running ?? Promise.resolve()).then(() => this.summariseUpTo(upTo, wait));
     this.running = run.catch(() => {});
     return run;
   }
@@ -121,7 +127,7 @@ export class TelemetryMinutesPass {
       const [newest] = await this.execute<{ id: string | null }>(`select max(id)::text as id from log`, []);
       const target = this.previous ?? newest?.id ?? undefined;
       this.previous = newest?.id ?? undefined;
-      if (target !== undefined) await this.catchUp(target);
+      if (target !== undefined) await this.catchUp(target, { wait: false });
     } catch (err) {
       this.logger.warn({ err }, 'summarising telemetry minutes failed; will retry');
     } finally {
@@ -129,16 +135,19 @@ export class TelemetryMinutesPass {
     }
   }
 
-  private async summariseUpTo(upTo: string | undefined): Promise<void> {
+  private async summariseUpTo(upTo: string | undefined, wait: boolean): Promise<void> {
     const target = BigInt(upTo ?? (await this.execute<{ id: string | null }>(`select max(id)::text as id from log`, []))[0]?.id ?? 0);
-    while (!this.stopped && (await this.summariseChunk(target)));
+    while (!this.stopped && (await this.summariseChunk(target, wait)));
   }
 
-  /** One transaction: the next chunk of ids up to `target`; false when there is none left. */
-  private summariseChunk(target: bigint): Promise<boolean> {
+  /** One transaction: the next chunk of ids up to `target`; false when there is none left (or the lock is taken and `wait` false). */
+  private summariseChunk(target: bigint, wait: boolean): Promise<boolean> {
     return this.orm.em.fork().transactional(async (em) => {
       const run = <T>(sql: string, params: unknown[]) => em.getConnection().execute<T[]>(sql, params, 'all', em.getTransactionContext());
-      await run(`select pg_advisory_xact_lock(?)`, [PASS_LOCK]); // another instance's chunk: wait, then go on from its watermark
+      // Waiting for another instance's chunk, it then goes on from that one's watermark.
+      const [lock] = await run<{ got: boolean }>(
+        wait ? `select true as got from pg_advisory_xact_lock(?)` : `select pg_try_advisory_xact_lock(?) as got`, [TELEMETRY_MINUTES_LOCK]);
+      if (!lock!.got) return false;
       // A chunk's sorts in memory; compiling the plan (JIT) would cost more than it saves.
       await run(`set local work_mem = '64MB'`, []);
       await run(`set local jit = off`, []);
