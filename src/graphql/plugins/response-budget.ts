@@ -10,6 +10,7 @@ import type { Plugin } from 'graphql-yoga';
 export class ResponseBudget {
   private used = 0;
   exceeded = false;
+  private loads: Promise<unknown> = Promise.resolve();
 
   constructor(readonly maxBytes: number) {}
 
@@ -17,6 +18,23 @@ export class ResponseBudget {
     this.used += bytes;
     if (this.used > this.maxBytes) this.exceeded = true;
     if (this.exceeded) throw this.error();
+  }
+
+  /**
+   * Runs a response's large reads one at a time, and none once the budget is spent. Aliases
+   * resolve in parallel: 15 × logs(first: 1000) over 100 KB lines loaded 1.5 GB before the first
+   * field was charged. Serially, the fields of one page are charged (graphql-js completes a
+   * resolved page in microtasks, before the next macrotask) before the next page is read, so a
+   * response holds at most one page beyond its budget.
+   */
+  serial<T>(load: () => Promise<T>): Promise<T> {
+    const next = this.loads.then(async () => {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.exceeded) throw this.error();
+      return load();
+    });
+    this.loads = next.catch(() => {});
+    return next;
   }
 
   error(): GraphQLError {

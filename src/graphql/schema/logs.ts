@@ -32,7 +32,8 @@ builder.queryField('logs', (t) =>
           to: args.to ?? undefined,
           scope: ctx.scope,
         };
-        const { logs, more } = await ctx.queries.page(filter, page);
+        const read = () => ctx.queries.page(filter, page);
+        const { logs, more } = await (ctx.responseBudget ? ctx.responseBudget.serial(read) : read());
         return connection(logs, more, page);
       },
     },
