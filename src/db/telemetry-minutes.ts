@@ -18,10 +18,10 @@ const EVERY_MS = 30_000;
 /** Log ids summarised per transaction: a backlog of millions goes in steps of a few seconds each. */
 const CHUNK_IDS = 200_000;
 /**
- * One pass at a time, whatever the number of instances (any constant; the writer's is 7_261_001).
+ * One pass at a time, whatever the number of instances (any constant but the writer's 7_261_001 and the roller's 7_261_002).
  * A load committing ids out of order (the seed) holds it until all are committed.
  */
-export const TELEMETRY_MINUTES_LOCK = 7_261_002;
+export const TELEMETRY_MINUTES_LOCK = 7_261_003;
 
 const BY_TIME = 'partition by vehicle_id, minute order by ts, id';
 /** A touched minute with no row in `t` where `has` still gets a row, so it too counts as summarised. */
