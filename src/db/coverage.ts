@@ -12,13 +12,15 @@ export type Execute = <T>(sql: string, params: unknown[]) => Promise<T[]>;
 export const WATERMARK_TABLE = 'telemetry_minutes_watermark';
 
 /**
- * CTEs over `args(v, f, t)` (vessel, from, to; ±infinity when open): `s`, the rows of the
- * summary `table` that stand for their minute, and `holes (hs, he)`, the time ranges left to read
- * from the log, in order.
+ * CTEs over `args(v, f, t)` (vessel, from, to; ±infinity when open), binding the watermark:
+ * `s`, the rows of the summary `table` that stand for their minute, and `holes (hs, he)`, the
+ * time ranges left to read from the log, in order. The watermark is a value the planner sees
+ * (read just before, see readWatermark), so the few ids above it are found on the (vehicle_id,
+ * type, id) index rather than by reading every index entry of the vessel.
  */
 export const coverageCtes = (table: string) => `dirty as (
   select distinct date_trunc('minute', timestamp, 'UTC') as minute from log
-  where vehicle_id = (select v from args) and type = '${TELEMETRY_TYPE}' and id > (select last_id from ${WATERMARK_TABLE})
+  where vehicle_id = (select v from args) and type = '${TELEMETRY_TYPE}' and id > ?::bigint
 ), s as (
   select * from ${table}
   where vehicle_id = (select v from args) and minute >= (select f from args) and minute + interval '1 minute' <= (select t from args)
@@ -34,9 +36,15 @@ export const coverageCtes = (table: string) => `dirty as (
 /** The window's bound parameters, once each: vessel, from, to. */
 export const ARGS_CTE = `args as (select ?::int as v, ?::timestamptz as f, ?::timestamptz as t)`;
 
-/** Binds ARGS_CTE: an open end is infinite. */
-export const windowArgs = (vehicleId: number, from: Date | undefined, to: Date | undefined): unknown[] =>
-  [vehicleId, from?.toISOString() ?? '-infinity', to?.toISOString() ?? 'infinity'];
+/**
+ * Binds ARGS_CTE and coverageCtes: an open end is infinite. The watermark is read first, in a
+ * statement of its own: one older than the query's snapshot only marks more minutes as newer
+ * than the summaries (read from the log, which is always right), never fewer.
+ */
+export async function windowArgs(execute: Execute, vehicleId: number, from: Date | undefined, to: Date | undefined): Promise<unknown[]> {
+  const [mark] = await execute<{ last_id: string }>(`select last_id::text as last_id from ${WATERMARK_TABLE}`, []);
+  return [vehicleId, from?.toISOString() ?? '-infinity', to?.toISOString() ?? 'infinity', mark?.last_id ?? '0'];
+}
 
 /** The vessel's telemetry rows of the holes, as a FROM item (`l`) with the select list `columns` and condition `where` over `log`. */
 export const holeRows = (columns: string, where: string) => `holes cross join lateral (

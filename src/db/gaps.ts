@@ -37,6 +37,6 @@ order by ts limit ${MAX_GAPS}`;
 
 /** Ranges of `seq` missing between consecutive vehicle_logs in [from, to) that carry one. */
 export async function readGaps(execute: Execute, vehicleId: number, from: Date, to: Date): Promise<SeqGap[]> {
-  const rows = await execute<{ prev_seq: number; seq: number; prev_ts: Date; ts: Date }>(GAPS_SQL, windowArgs(vehicleId, from, to));
+  const rows = await execute<{ prev_seq: number; seq: number; prev_ts: Date; ts: Date }>(GAPS_SQL, await windowArgs(execute, vehicleId, from, to));
   return rows.map((r) => ({ fromSeq: r.prev_seq + 1, toSeq: r.seq - 1, after: new Date(r.prev_ts), before: new Date(r.ts) }));
 }

@@ -74,7 +74,7 @@ from r left join d using (n) group by r.n order by r.n`;
 export async function readMissions(execute: Execute, vehicleId: number, from: Date | undefined, to: Date | undefined): Promise<Mission[]> {
   const rows = await execute<{ start: Date; end: Date | null; last: Date; meters: number; max_speed: number | null; used: number | null }>(
     MISSIONS_SQL,
-    windowArgs(vehicleId, from, to),
+    await windowArgs(execute, vehicleId, from, to),
   );
   return rows.map((m) => ({
     start: new Date(m.start),
