@@ -6,7 +6,7 @@ import { TelemetryMinutesPass } from '../db/telemetry-minutes.js';
 import { DatabaseHealth } from '../db/health.js';
 import { Retention } from '../db/retention.js';
 import { MinuteRoller, postgresRollerSteps } from '../db/roller.js';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '../embedded/postgres.js';
+import type { EmbeddedPostgres } from '../embedded/postgres.js';
 import { StartupError } from '../http/listen.js';
 import { redactUrl } from '../ingest/mqtt.js';
 import type { Logger } from '../logger.js';
@@ -36,6 +36,7 @@ export function createDatabase(config: DatabaseSettings, logger: Logger): Databa
     },
     async start() {
       if (!config.DATABASE_URL) {
+        const { startEmbeddedPostgres } = await import('../embedded/postgres.js'); // loaded only when used
         embedded = await startEmbeddedPostgres(config.DATA_DIR).catch((err: Error) => {
           throw new StartupError(`cannot open the embedded database in DATA_DIR=${config.DATA_DIR}: ${err.message}`);
         });

@@ -9,7 +9,7 @@ import { AlertRulesError } from '../alerts/rules.js';
 import type { Config } from '../config.js';
 import { LogQueries } from '../db/logs.js';
 import { PostgresLogStore } from '../db/log-store.js';
-import { startEmbeddedBroker, type EmbeddedBroker } from '../embedded/broker.js';
+import type { EmbeddedBroker } from '../embedded/broker.js';
 import { StartupError, brokerPortTaken } from '../http/listen.js';
 import { toWriteItem } from '../ingest/item.js';
 import { redactUrl, startMqttIngest, type MqttIngest } from '../ingest/mqtt.js';
@@ -19,7 +19,7 @@ import { FleetState } from '../live/fleet.js';
 import { LogHub } from '../live/hub.js';
 import type { Logger } from '../logger.js';
 import { createLogPubSub, type LogPubSub } from '../pubsub/index.js';
-import { connectRedisEventTarget, type RedisTarget } from '../pubsub/redis.js';
+import type { RedisTarget } from '../pubsub/redis.js';
 import type { Database } from './database.js';
 import { required, type Component, type Shared } from './shared.js';
 
@@ -42,6 +42,8 @@ export function createLive(config: Pick<Config, 'REDIS_URL'>, logger: Logger): L
     },
     async start() {
       if (config.REDIS_URL) {
+        // Loaded only when used (as the embedded backends): ioredis and aedes weigh tens of MB of RSS.
+        const { connectRedisEventTarget } = await import('../pubsub/redis.js');
         redis = await connectRedisEventTarget(config.REDIS_URL).catch((err: Error) => {
           throw new StartupError(`cannot connect to Redis at ${redactUrl(config.REDIS_URL!)}: ${err.message}; check REDIS_URL`);
         });
@@ -140,6 +142,7 @@ export function createBroker(config: Pick<Config, 'MQTT_URL' | 'HOST' | 'MQTT_EM
     async start() {
       if (config.MQTT_URL) return;
       const { HOST: host, MQTT_EMBEDDED_PORT: port, MQTT_USERNAME: username, MQTT_PASSWORD: password } = config;
+      const { startEmbeddedBroker } = await import('../embedded/broker.js');
       embedded = await startEmbeddedBroker({ host, port, username, password }).catch((err: NodeJS.ErrnoException) => {
         throw new StartupError(err.code === 'EADDRINUSE' ? brokerPortTaken(port) : `cannot start the embedded MQTT broker: ${err.message}; check MQTT_EMBEDDED_PORT`);
       });

@@ -6,7 +6,6 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { GraphQLError, type ExecutionArgs } from 'graphql';
 import { createYoga, type YogaInitialContext, type YogaServerInstance } from 'graphql-yoga';
-import { renderGraphiQL } from '@graphql-yoga/render-graphiql';
 import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -87,7 +86,8 @@ export class GraphQLServer implements UpgradeTarget {
       landingPage: false,
       graphiql: { title: 'SEANO telemetry', defaultQuery: EXAMPLE_OPERATIONS },
       // GraphiQL's scripts, styles and workers inlined in the page: it opens without internet (SPEC §11).
-      renderGraphiQL,
+      // Loaded at the first page asked for: the bundle is some 30 MB of strings in the heap.
+      renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
       plugins: [
         ...armorPlugins(o.queryLimits, (limit) => o.registry.refused(`graphql_${limit}`)),
         // Counting first: a refused SSE stream never reaches the groups.

@@ -1,13 +1,14 @@
 // The pages a browser opens besides GraphiQL: the dashboard (static.ts) and the legacy test
 // client /ws-test, each with its Content-Security-Policy (security.ts).
 import { readFileSync } from 'node:fs';
+import { fromProjectRoot } from '../project-root.js';
 import { HttpError } from './errors.js';
 import type { Route } from './routes.js';
 import { inlineScriptHashes, setPageHeaders, tileSource } from './security.js';
 import { isWebPath, serveWeb, type DashboardSettings } from './static.js';
 
 // The legacy test client (SPEC's /ws-test): one self-contained file with its script inline.
-const wsTestPage = readFileSync(new URL('../../public/ws-test.html', import.meta.url));
+const wsTestPage = readFileSync(fromProjectRoot('public', 'ws-test.html'));
 const wsTestScripts = inlineScriptHashes(wsTestPage.toString('utf8'));
 
 export function pageRoutes(settings: DashboardSettings): Route[] {

@@ -4,11 +4,11 @@
 import { createReadStream, statSync, type Stats } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fromProjectRoot } from '../project-root.js';
 
-const WEB_ROOT = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+const WEB_ROOT = fromProjectRoot('dist', 'web');
 // From the source tree, not the build: GraphiQL, /ws-test and JSON routes ask for it too.
-const FAVICON = fileURLToPath(new URL('../../public/favicon.svg', import.meta.url));
+const FAVICON = fromProjectRoot('public', 'favicon.svg');
 
 /** Settings the page reads at /config.json; the bundle is built once, these change per start. */
 export interface DashboardSettings {

@@ -15,8 +15,9 @@ export interface ChildService {
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
-export async function spawnService(env: Record<string, string>): Promise<ChildService> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+/** `args`: node's arguments; the compiled service (`npm start`) is ['dist/main.js'] once built. */
+export async function spawnService(env: Record<string, string>, args: string[] = ['--import', 'tsx', 'src/main.ts']): Promise<ChildService> {
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
