@@ -22,7 +22,7 @@ import type { GraphQLContext } from './context.js';
 import { EXAMPLE_OPERATIONS } from './examples.js';
 import { SubscriptionGroups, useSubscriptionGroups } from './groups.js';
 import { useCountSubscriptions } from './plugins/count-subscriptions.js';
-import { nextFrameSink } from './splice.js';
+import { operationSink } from './splice.js';
 import { schema } from './schema/index.js';
 
 /** The per-process parts of the context; the caller's scope is added per request/socket. */
@@ -92,12 +92,8 @@ export class GraphQLServer implements UpgradeTarget {
         ...armorPlugins(o.queryLimits, (limit) => o.registry.refused(`graphql_${limit}`)),
         // Counting first: a refused SSE stream never reaches the groups.
         useCountSubscriptions({ registry: o.registry, guard: o.guard }),
-        useSubscriptionGroups<ServerContext & GraphQLContext>(
-          new SubscriptionGroups(),
-          (ctx) => (ctx.wsSocket ? socketTransport(ctx.wsSocket) : NO_TRANSPORT),
-          // A group's result serialised once, not once per member (splice.ts).
-          (ctx) => (ctx.wsSocket && ctx.wsOperationId !== undefined ? nextFrameSink(ctx.wsSocket, ctx.wsOperationId) : undefined),
-        ),
+        // operationSink: a group's result serialised once, not once per graphql-ws member.
+        useSubscriptionGroups<ServerContext & GraphQLContext>(new SubscriptionGroups(), (ctx) => (ctx.wsSocket ? socketTransport(ctx.wsSocket) : NO_TRANSPORT), operationSink),
       ],
       cors: o.allowedOrigins ? { origin: [...o.allowedOrigins], credentials: true } : undefined,
       context: async ({ wsPrincipal, request }): Promise<GraphQLContext> => {

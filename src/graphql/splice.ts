@@ -10,6 +10,8 @@
 // one with `errors` (yoga masks them in an onSubscribeResult hook, and logs the cause). The
 // member then stays on that way, so that its frames keep their order.
 import type { ExecutionResult } from 'graphql';
+import { noteSocketWrite } from '../metrics.js';
+import { rootOf } from './plugins/live-results.js';
 
 /** What the fast lane needs of a `ws` WebSocket. */
 export interface FrameSocket {
@@ -45,13 +47,20 @@ export function nextFrame(prefix: Buffer, result: ExecutionResult): Buffer {
   return Buffer.concat([prefix, payload, CLOSE], prefix.length + payload.length + 1);
 }
 
+/** The fast lane of a graphql-ws operation (server.ts puts its socket and id in the context); none over SSE. */
+export const operationSink = (ctx: { wsSocket?: FrameSocket; wsOperationId?: string }): ResultSink | undefined =>
+  ctx.wsSocket && ctx.wsOperationId !== undefined ? nextFrameSink(ctx.wsSocket, ctx.wsOperationId) : undefined;
+
 /** The fast lane for subscription `id` on `socket`: frames written as text, with no callback to wait for. */
 export function nextFrameSink(socket: FrameSocket, id: string): ResultSink {
   const prefix = nextPrefix(id);
   return (result) => {
     if (result.errors !== undefined) return false;
     // graphql-ws's own send skips a socket that is closing; its close ends the member.
-    if (socket.readyState === socket.OPEN) socket.send(nextFrame(prefix, result), { binary: false });
+    if (socket.readyState === socket.OPEN) {
+      socket.send(nextFrame(prefix, result), { binary: false });
+      noteSocketWrite('graphql_ws', rootOf(result));
+    }
     return true;
   };
 }
