@@ -141,8 +141,9 @@ function ackOnCommit(client: MqttClient, o: MqttIngestOptions, stopping: () => b
   let inflight = 0;
   const intercept = new Set<number>(); // PUBACKs to swallow when MQTT.js tries to send them
   let waiting: (() => void)[] = [];
+  const room = () => inflight < o.maxInflight && o.writer.accepting && o.writer.roomInNextBatch;
   const release = () => {
-    while (waiting.length > 0 && inflight < o.maxInflight && o.writer.accepting) waiting.shift()!();
+    while (waiting.length > 0 && room()) waiting.shift()!();
   };
 
   internals._sendPacket = (packet, cb, ...rest) => {
@@ -167,7 +168,7 @@ function ackOnCommit(client: MqttClient, o: MqttIngestOptions, stopping: () => b
       release();
     });
     if (packet.qos > 0) intercept.add(packet.messageId!);
-    if (inflight < o.maxInflight && o.writer.accepting) callback();
+    if (room()) callback();
     else waiting.push(() => callback());
   };
   const unlisten = o.writer.onAccepting(release);

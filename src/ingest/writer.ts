@@ -1,5 +1,7 @@
 // LogWriter: group commit. Messages queue while the previous batch commits, so a batch forms by
-// itself under load and a lone message waits for nobody. A message's promise settles only after
+// itself under load and a lone message waits for nobody. Once a whole batch waits, the edge stops
+// reading (the broker keeps the rest) until that batch goes: under load a message waits at most
+// for the commit in progress, then goes in the next. A message's promise settles only after
 // its batch committed (or, while the database is unreachable, after it was appended to the local
 // spool on disk); the MQTT edge sends the PUBACK then. The SQL is the store's (src/db/log-store.ts).
 //
@@ -72,7 +74,16 @@ export class LogWriter {
     return !this.spoolFull;
   }
 
-  /** Called whenever `accepting` turns true again; returns the unsubscribe. */
+  /**
+   * False while a whole batch already waits for the commit in progress: the edge stops reading
+   * until that batch goes (the broker keeps the rest), so a message waits at most for one commit.
+   * (While the database is away the queue only waits for the spool, and INGEST_MAX_INFLIGHT bounds it.)
+   */
+  get roomInNextBatch(): boolean {
+    return !this.databaseUp || this.queue.length < this.options.maxBatch;
+  }
+
+  /** Called when `accepting` or `roomInNextBatch` may have turned true again (they are read again); returns the unsubscribe. */
   onAccepting(listener: () => void): () => void {
     this.acceptingListeners.add(listener);
     return () => this.acceptingListeners.delete(listener);
@@ -123,6 +134,7 @@ export class LogWriter {
       if (this.queue.length === 0) return;
       const batch = this.queue.splice(0, maxBatch);
       this.committing = batch.length;
+      this.roomAgain(); // the next batch may form while this one commits
       const committed = await this.committer.settle(batch);
       this.committing = 0;
       if (!committed) this.queue.unshift(...batch.filter((p) => !p.settled));
@@ -171,6 +183,10 @@ export class LogWriter {
     if (!this.spoolFull || !this.databaseUp || (spool && spool.bytes > spool.maxBytes / 2)) return;
     this.spoolFull = false;
     this.options.logger.info({ bytes: spool?.bytes }, 'spool has room again; reading from the broker');
+    this.roomAgain();
+  }
+
+  private roomAgain(): void {
     for (const listener of this.acceptingListeners) listener();
   }
 
