@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import mqtt from 'mqtt';
 import WebSocket from 'ws';
-import { publishFleet, startChildService, until } from './lib.js';
+import { hopsOf, publishFleet, startChildService, until } from './lib.js';
 
 export async function benchIngest(mqttUrl: string, total = 20_000, publishers = 4) {
   const svc = await startChildService(mqttUrl);
@@ -17,9 +17,10 @@ export async function benchIngest(mqttUrl: string, total = 20_000, publishers = 
   await until(svc.stats, (s) => s.messages_stored >= total);
   const seconds = (performance.now() - t0) / 1000;
   const stats = await svc.stats();
+  const hops = await hopsOf(svc);
   ws.close();
   await svc.stop();
-  return { messages: total, stored: stats.messages_stored, seconds, rate: Math.round(total / seconds), delivered_to_subscriber: delivered - 1 };
+  return { messages: total, stored: stats.messages_stored, seconds, rate: Math.round(total / seconds), delivered_to_subscriber: delivered - 1, hops };
 }
 
 export async function benchIngestCeiling(mqttUrl: string, total = 20_000, publishers = 4) {

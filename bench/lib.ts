@@ -1,8 +1,10 @@
 // Bench helpers: the service in a child process (its own event loop, as in production),
 // publishers like a fleet of Jetsons, and a scratch database on the machine's PostgreSQL.
+import { execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import mqtt, { type MqttClient } from 'mqtt';
 import { createScratchDatabase } from '../test/utils/backends.js';
 import { spawnService } from '../test/utils/child.js';
@@ -36,12 +38,22 @@ export async function abandon(ms = 3000): Promise<void> {
   await Promise.race([Promise.allSettled([...cleanups].map((f) => f())), new Promise((r) => setTimeout(r, ms))]);
 }
 
+/** How the bench runs the service: compiled, as `npm start` does (buildService first), or under tsx. */
+export type ServiceRuntime = 'compiled' | 'tsx';
+const RUNTIME_ARGS: Record<ServiceRuntime, string[]> = { compiled: ['dist/main.js'], tsx: ['--import', 'tsx', 'src/main.ts'] };
+
+/** Compiles the service into dist/ (`npm run build:server`, incremental): what `npm start` runs. */
+export async function buildService(): Promise<void> {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  await promisify(execFile)('npm', ['run', '--silent', 'build:server'], { cwd: root });
+}
+
 /** The service in its own process, on a scratch database, subscribed to `mqttUrl`. */
-export async function startChildService(mqttUrl: string, env: Record<string, string> = {}): Promise<BenchService> {
+export async function startChildService(mqttUrl: string, env: Record<string, string> = {}, runtime: ServiceRuntime = 'compiled'): Promise<BenchService> {
   const db = await createScratchDatabase(DB_URL);
   const tag = randomBytes(4).toString('hex');
   const prefix = `bench-${tag}`;
-  const svc = await spawnService({ DATABASE_URL: db.url, MQTT_URL: mqttUrl, MQTT_TOPIC_PREFIX: prefix, MQTT_CLIENT_ID: `bench-${tag}`, ...env });
+  const svc = await spawnService({ DATABASE_URL: db.url, MQTT_URL: mqttUrl, MQTT_TOPIC_PREFIX: prefix, MQTT_CLIENT_ID: `bench-${tag}`, ...env }, RUNTIME_ARGS[runtime]);
   track(svc.child);
   cleanups.add(db.drop);
   return {
@@ -118,4 +130,23 @@ export async function until<T>(f: () => Promise<T>, pred: (v: T) => boolean, ms 
     if (Date.now() > deadline) throw new Error(`bench condition not met: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The service's hop histograms from /metrics (src/metrics.ts): per hop its count, mean and the
+ * bucket bound its p99 falls under, in ms — where a message's time goes, by hop. */
+export async function hopsOf(svc: { url: string }): Promise<Record<string, { count: number; mean_ms: number; p99_under_ms: number }>> {
+  const text = await (await fetch(`${svc.url}/metrics`)).text();
+  const hops: Record<string, { buckets: [number, number][]; sum: number; count: number }> = {};
+  const series = /^seano_(ingest_hop|socket_write)_seconds_(bucket|sum|count)\{([^}]*)\} (\S+)$/gm;
+  for (const [, family, kind, labels, value] of text.matchAll(series)) {
+    const label = /(?:hop|surface)="(\w+)"/.exec(labels!)?.[1];
+    const le = /le="([^"]+)"/.exec(labels!)?.[1];
+    const h = (hops[`${family === 'ingest_hop' ? '' : 'socket_write_'}${label}`] ??= { buckets: [], sum: 0, count: 0 });
+    if (kind === 'bucket') h.buckets.push([le === '+Inf' ? Infinity : Number(le), Number(value)]);
+    else h[kind as 'sum' | 'count'] = Number(value);
+  }
+  return Object.fromEntries(Object.entries(hops).map(([name, h]) => {
+    const p99 = h.buckets.find(([, n]) => n >= 0.99 * h.count)?.[0] ?? NaN;
+    return [name, { count: h.count, mean_ms: Number(((h.sum / Math.max(1, h.count)) * 1000).toFixed(2)), p99_under_ms: p99 * 1000 }];
+  }));
 }
