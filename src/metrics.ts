@@ -41,18 +41,9 @@ export function createMetrics(counters: IngestCounters, stats: () => StatsSnapsh
     name: 'seano_ingest_to_publish_seconds', help: 'From receipt over MQTT to publication to live clients (after commit)',
     registers: [registry], buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
   });
-  counters.onCommit = (rows, seconds) => {
-    batch.observe(rows);
-    commit.observe(seconds);
-  };
+  counters.onCommit = (rows, seconds) => (batch.observe(rows), commit.observe(seconds));
   counters.onStored = (age) => e2e.observe(age);
-  const hop = new HopHistogram('seano_ingest_hop_seconds', 'A stored message in the writer, by hop: receipt → its batch commit starts (queued), the commit, committed → published', 'hop', ['queued', 'commit', 'publish']);
-  registry.registerMetric(hop.asMetric());
-  counters.onHop = (name, seconds) => hop.observe(name, seconds);
-  counters.onPublished = (event) => publishedAt.set(event, performance.now());
-  const write = new HopHistogram('seano_socket_write_seconds', "From a log's publication to its frame handed to a subscriber's socket, per delivery, by surface", 'surface', ['legacy', 'graphql_ws']);
-  registry.registerMetric(write.asMetric());
-  socketWritten = (surface, seconds) => write.observe(surface, seconds);
+  timeHops(registry, counters);
 
   const gauge = (name: string, help: string, read: (s: StatsSnapshot) => number | Record<string, number>, labelNames: string[] = []) =>
     new Gauge({
@@ -72,6 +63,17 @@ export function createMetrics(counters: IngestCounters, stats: () => StatsSnapsh
   gauge('seano_lagging_subscribers', 'Subscribers that lag and are being conflated', (s) => s.laggingSubscribers);
   gauge('seano_refusals_total', 'Requests and sockets refused, by reason', (s) => s.refusals, ['reason']);
   return registry;
+}
+
+/** The hops of a message's way, fed by the writer (counters) and the socket servers (noteSocketWrite). */
+function timeHops(registry: Registry, counters: IngestCounters): void {
+  const hop = new HopHistogram('seano_ingest_hop_seconds', 'A stored message in the writer, by hop: receipt → its batch commit starts (queued), the commit, committed → published', 'hop', ['queued', 'commit', 'publish']);
+  registry.registerMetric(hop.asMetric());
+  counters.onHop = (name, seconds) => hop.observe(name, seconds);
+  counters.onPublished = (event) => publishedAt.set(event, performance.now());
+  const write = new HopHistogram('seano_socket_write_seconds', "From a log's publication to its frame handed to a subscriber's socket, per delivery, by surface", 'surface', ['legacy', 'graphql_ws']);
+  registry.registerMetric(write.asMetric());
+  socketWritten = (surface, seconds) => write.observe(surface, seconds);
 }
 
 const HOP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];

@@ -86,8 +86,7 @@ export class GraphQLServer implements UpgradeTarget {
       landingPage: false,
       graphiql: { title: 'SEANO telemetry', defaultQuery: EXAMPLE_OPERATIONS },
       // GraphiQL's scripts, styles and workers inlined in the page: it opens without internet (SPEC §11).
-      // Loaded at the first page asked for: the bundle is some 30 MB of strings in the heap.
-      renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options),
+      renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options), // at first use: 30 MB of strings
       plugins: [
         ...armorPlugins(o.queryLimits, (limit) => o.registry.refused(`graphql_${limit}`)),
         // Counting first: a refused SSE stream never reaches the groups.
