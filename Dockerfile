@@ -10,7 +10,8 @@ WORKDIR /app
 
 # Dependencies first so source edits do not invalidate this layer.
 COPY package.json package-lock.json ./
-RUN npm ci
+# --ignore-scripts: `prepare` would build, and the sources are copied after (layer caching).
+RUN npm ci --ignore-scripts
 
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
@@ -31,7 +32,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 
 # What the service reads at run time: the compiled service with its assets, the dashboard's
 # bundle (both in dist/), and public/ (favicon, /ws-test). Found from package.json's directory.
