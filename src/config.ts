@@ -121,6 +121,11 @@ const schema = z.object({
   WS_MAX_MESSAGES_PER_SECOND: positiveInt.max(100_000).default(50), // inbound, per socket
   WS_MAX_PAYLOAD: positiveInt.max(16 * 1024 * 1024).default(64 * 1024), // inbound frame, bytes
   GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.max(10_000).default(20),
+  // When a live subscriber lags (SPEC §9): more than this many bytes unsent on its socket (4 MiB,
+  // a few seconds of a busy fleet on a slow link) or this many events waiting for it (10,000).
+  // It is then conflated (or ended, onLag: CLOSE); a conflated backlog holds no more than both.
+  LIVE_MAX_UNSENT_BYTES: positiveInt.min(64 * 1024).max(1024 ** 3).default(4 * 1024 * 1024),
+  LIVE_MAX_WAITING_EVENTS: positiveInt.min(100).max(1_000_000).default(10_000),
   GRAPHQL_MAX_DEPTH: positiveInt.max(100).default(15),
   GRAPHQL_MAX_ALIASES: positiveInt.max(1000).default(15),
   GRAPHQL_MAX_TOKENS: positiveInt.max(100_000).default(1000),

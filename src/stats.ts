@@ -46,6 +46,7 @@ export class ConnectionRegistry {
   readonly lagCounters: LagCounters = {
     skipped: (reason, n) => void (this.skipped[reason] += n),
     lagging: (delta) => void (this.laggingSubscribers += delta),
+    dropped: () => void this.slowConsumers++,
   };
 
   refused(reason: string): void {

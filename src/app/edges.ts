@@ -12,6 +12,7 @@ import { pageRoutes } from '../http/pages.js';
 import { statusRoutes, type Route } from '../http/routes.js';
 import { createHttpServer, type HttpServer } from '../http/server.js';
 import { LegacyWsServer } from '../legacy-ws/server.js';
+import type { LagLimits } from '../live/backpressure.js';
 import type { Logger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import type { Database } from './database.js';
@@ -47,6 +48,7 @@ export function createEdges(deps: EdgesDeps, config: Config, logger: Logger): Ed
         hub: deps.live.hub, source: writing.queries, alerts: writing.alerts.feed, registry: shared.registry, auth: shared.auth, guard: shared.guard, logger,
         maxPayload: config.WS_MAX_PAYLOAD,
         heartbeatMs: config.WS_PING_INTERVAL_SECONDS * 1000,
+        lagLimits: lagLimits(config),
       });
       const onRefused = (reason: string) => shared.registry.refused(reason);
       http = createHttpServer(
@@ -81,6 +83,7 @@ function createGraphQLServer(deps: EdgesDeps, config: Config, logger: Logger): G
       fleet: writing.fleet,
       stats: shared.stats,
       registry: shared.registry,
+      lagLimits: lagLimits(config),
     },
     registry: shared.registry,
     auth: shared.auth,
@@ -100,6 +103,9 @@ function createGraphQLServer(deps: EdgesDeps, config: Config, logger: Logger): G
     maxPayload: config.WS_MAX_PAYLOAD,
   });
 }
+
+/** When a live subscriber lags, on every socket kind (SPEC §9). */
+const lagLimits = (config: Config): LagLimits => ({ maxBufferedBytes: config.LIVE_MAX_UNSENT_BYTES, maxQueuedEvents: config.LIVE_MAX_WAITING_EVENTS });
 
 /** yoga as the /graphql route sees it: its node handler, and its fetch to render GraphiQL once. */
 function yogaHandler(graphql: GraphQLServer): GraphQLHttpHandler {

@@ -3,12 +3,17 @@
 // variables and the same token scope get the same result, so a group executes it once and hands
 // the same result object to every member. A resuming subscription (`after`) replays its own
 // history and runs alone. Applies to graphql-ws and SSE alike (an envelop plugin around
-// subscribe); counting and limits are count-subscriptions.ts's.
+// subscribe); counting and limits are count-subscriptions.ts's. What a member skips when it
+// lags (onLag: CONFLATE) and what its socket may still see after a renewal are its own: each
+// member's queue decides (SPEC §9).
 import { getOperationAST, getVariableValues, Kind, print, visit } from 'graphql';
 import type { DocumentNode, ExecutionArgs, ExecutionResult, FragmentDefinitionNode, SelectionSetNode, subscribe } from 'graphql';
 import type { Plugin } from 'graphql-yoga';
-import { Backpressure, type Transport } from '../live/backpressure.js';
+import { Backpressure, type LagCounters, type LagLimits, type Transport } from '../live/backpressure.js';
+import type { Conflation } from '../live/conflation.js';
 import { LiveQueue } from '../live/queue.js';
+import { RESULT_CONFLATION } from './plugins/live-results.js';
+import { rootField } from './root-field.js';
 import type { ResultSink } from './splice.js';
 
 /** What graphql's subscribe resolves to: a stream of results, or one result with the errors. */
@@ -17,8 +22,18 @@ type Source = Exclude<Subscribed, ExecutionResult>;
 
 const isStream = (r: Subscribed): r is Source => Symbol.asyncIterator in r;
 
+/** What a member decides for itself: how it conflates once it lags, which results its socket may still be sent. */
+export interface MemberOptions {
+  conflation?: Conflation<ExecutionResult>;
+  counters?: LagCounters;
+  admits?: (r: ExecutionResult) => boolean;
+}
+
+const everything = () => true;
+
 class Group {
-  private readonly members = new Set<LiveQueue<ExecutionResult>>();
+  /** Each member's queue, with what it admits. */
+  private readonly members = new Map<LiveQueue<ExecutionResult>, (r: ExecutionResult) => boolean>();
   constructor(
     private readonly iterator: Source,
     private readonly onEmpty: () => void,
@@ -26,9 +41,10 @@ class Group {
     void this.pump();
   }
 
-  join(backpressure: Backpressure, sink?: ResultSink): LiveQueue<ExecutionResult> {
-    const member: LiveQueue<ExecutionResult> = new LiveQueue<ExecutionResult>(backpressure, () => this.leave(member), sink);
-    this.members.add(member);
+  join(backpressure: Backpressure, sink?: ResultSink, o: MemberOptions = {}): LiveQueue<ExecutionResult> {
+    const lag = { conflation: o.conflation, counters: o.counters };
+    const member: LiveQueue<ExecutionResult> = new LiveQueue<ExecutionResult>(backpressure, () => this.leave(member), sink, lag);
+    this.members.set(member, o.admits ?? everything);
     return member;
   }
 
@@ -45,13 +61,13 @@ class Group {
       for (;;) {
         const r = await this.iterator.next();
         if (r.done) break;
-        for (const m of this.members) m.push(r.value);
+        for (const [m, admits] of this.members) if (admits(r.value)) m.push(r.value);
       }
     } catch (err) {
-      for (const m of [...this.members]) m.fail(err instanceof Error ? err : new Error(String(err)));
+      for (const m of [...this.members.keys()]) m.fail(err instanceof Error ? err : new Error(String(err)));
     } finally {
       this.onEmpty();
-      for (const m of [...this.members]) void m.return();
+      for (const m of [...this.members.keys()]) void m.return();
     }
   }
 }
@@ -67,7 +83,13 @@ export class SubscriptionGroups {
    * `start` runs the subscription (graphql's subscribe through yoga's envelop). With a key,
    * members share one run; without one it runs alone and its stream is returned as it is.
    */
-  async subscribe(key: string | undefined, start: () => Promise<Subscribed> | Subscribed, backpressure: Backpressure, sink?: ResultSink): Promise<Subscribed> {
+  async subscribe(
+    key: string | undefined,
+    start: () => Promise<Subscribed> | Subscribed,
+    backpressure: Backpressure,
+    sink?: ResultSink,
+    member?: MemberOptions,
+  ): Promise<Subscribed> {
     if (key === undefined) return start();
     let group = this.groups.get(key);
     if (!group) {
@@ -82,7 +104,7 @@ export class SubscriptionGroups {
         group = created;
       }
     }
-    return group.join(backpressure, sink);
+    return group.join(backpressure, sink, member);
   }
 }
 
@@ -132,6 +154,19 @@ function rootFields(document: DocumentNode, set: SelectionSetNode): string[] {
 
 interface GroupContext {
   scope?: readonly number[];
+  /** An SSE request's Last-Event-ID: it resumes, like `after`, so it runs alone. */
+  lastEventId?: string;
+  /** A graphql-ws socket's token, which a renewal may narrow (session.ts). */
+  session?: { admits(r: ExecutionResult): boolean };
+  registry?: { lagCounters: LagCounters };
+  lagLimits?: LagLimits;
+}
+
+/** A member conflates when its field has an `onLag` argument not set to CLOSE (CONFLATE is Subscription.logs's default). */
+function memberOptions(args: KeyArgs, ctx: GroupContext): MemberOptions {
+  const root = rootField(args);
+  const conflates = root !== undefined && root.field.args.some((a) => a.name === 'onLag') && root.args.onLag !== 'close';
+  return { conflation: conflates ? RESULT_CONFLATION : undefined, counters: ctx.registry?.lagCounters, admits: ctx.session?.admits };
 }
 
 /** Runs grouped subscriptions through `groups`; `transportOf` names the socket a member is read
@@ -144,10 +179,11 @@ export function useSubscriptionGroups<C extends GroupContext>(
   return {
     onSubscribe({ args, subscribeFn, setSubscribeFn }) {
       const ctx = args.contextValue as C;
-      const key = groupKey(args, ctx.scope);
+      const key = ctx.lastEventId === undefined ? groupKey(args, ctx.scope) : undefined;
       if (key === undefined) return; // a personal stream: its own queue is its only buffer
-      const backpressure = new Backpressure(transportOf(ctx));
-      setSubscribeFn((a) => groups.subscribe(key, () => subscribeFn(a), backpressure, sinkOf(ctx)));
+      const backpressure = new Backpressure(transportOf(ctx), ctx.lagLimits);
+      const member = memberOptions(args, ctx);
+      setSubscribeFn((a) => groups.subscribe(key, () => subscribeFn(a), backpressure, sinkOf(ctx), member));
     },
   };
 }

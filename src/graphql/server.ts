@@ -10,28 +10,32 @@ import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { bearer, onExpiry, type Authenticator, type Principal } from '../auth/tokens.js';
+import { AuthError, bearer, type Authenticator, type Principal } from '../auth/tokens.js';
 import { NO_TRANSPORT, socketTransport } from '../live/backpressure.js';
 import { CloseCode } from '../sockets/close-codes.js';
 import { closeAll, closeSocket } from '../sockets/close.js';
 import type { SocketGuard } from '../sockets/limits.js';
 import type { Admission, UpgradeTarget } from '../sockets/upgrade.js';
-import type { ConnectionRegistry } from '../stats.js';
+import type { ConnectionInfo, ConnectionRegistry } from '../stats.js';
 import { armorPlugins, type QueryLimits } from './armor.js';
 import type { GraphQLContext } from './context.js';
 import { EXAMPLE_OPERATIONS } from './examples.js';
 import { SubscriptionGroups, useSubscriptionGroups } from './groups.js';
 import { useCountSubscriptions } from './plugins/count-subscriptions.js';
+import { useLiveResults } from './plugins/live-results.js';
+import { useSseResume } from './plugins/sse-resume.js';
+import { SocketSession, useSocketSessions } from './session.js';
 import { operationSink } from './splice.js';
 import { schema } from './schema/index.js';
 
 /** The per-process parts of the context; the caller's scope is added per request/socket. */
-export type BaseContext = Omit<GraphQLContext, 'scope' | 'expiresAt' | 'transport'>;
+export type BaseContext = Omit<GraphQLContext, 'scope' | 'expiresAt' | 'transport' | 'session' | 'renewToken' | 'lastEventId'>;
 
 /** yoga's server context: Node's request, and for graphql-ws operations who connected on which socket. */
 interface ServerContext {
   req?: IncomingMessage;
-  wsPrincipal?: Principal;
+  /** The socket's token in force (moved by renewToken). */
+  wsSession?: SocketSession;
   wsSocket?: WebSocket;
   /** The graphql-ws subscription id of the operation. */
   wsOperationId?: string;
@@ -39,7 +43,7 @@ interface ServerContext {
 
 type Enveloped = ReturnType<YogaServerInstance<ServerContext, GraphQLContext>['getEnveloped']>;
 
-type SocketExtra = { principal?: Principal; unregister?: () => void; cancelExpiry?: () => void };
+type SocketExtra = { session?: SocketSession; unregister?: () => void };
 type SocketContext = WsContext<Record<string, unknown>, SocketExtra & { socket: WebSocket; request: IncomingMessage }>;
 
 export interface GraphQLServerOptions {
@@ -88,16 +92,20 @@ export class GraphQLServer implements UpgradeTarget {
       // GraphiQL's scripts, styles and workers inlined in the page: it opens without internet (SPEC §11).
       renderGraphiQL: async (options) => (await import('@graphql-yoga/render-graphiql')).renderGraphiQL(options), // at first use: 30 MB of strings
       plugins: [
+        useLiveResults(), // the subscribe every other plugin wraps: results that keep their event
         ...armorPlugins(o.queryLimits, (limit) => o.registry.refused(`graphql_${limit}`)),
         // Counting first: a refused SSE stream never reaches the groups.
         useCountSubscriptions({ registry: o.registry, guard: o.guard }),
+        useSseResume(),
+        useSocketSessions(),
         // operationSink: a group's result serialised once, not once per graphql-ws member.
         useSubscriptionGroups<ServerContext & GraphQLContext>(new SubscriptionGroups(), (ctx) => (ctx.wsSocket ? socketTransport(ctx.wsSocket) : NO_TRANSPORT), operationSink),
       ],
       cors: o.allowedOrigins ? { origin: [...o.allowedOrigins], credentials: true } : undefined,
-      context: async ({ wsPrincipal, request }): Promise<GraphQLContext> => {
-        const principal = wsPrincipal ?? (await this.verifyRequest(request));
-        return { ...o.base, scope: principal.scope, expiresAt: principal.expiresAt, transport: wsPrincipal ? 'ws' : 'http' };
+      context: async ({ wsSession, wsSocket, request }): Promise<GraphQLContext> => {
+        const principal = wsSession?.principal ?? (await this.verifyRequest(request));
+        const renewToken = (token: string) => (wsSession && wsSocket ? this.renew(wsSession, wsSocket, token) : this.checkToken(token));
+        return { ...o.base, scope: principal.scope, expiresAt: principal.expiresAt, transport: wsSession ? 'ws' : 'http', session: wsSession, renewToken };
       },
     });
 
@@ -108,7 +116,7 @@ export class GraphQLServer implements UpgradeTarget {
         onConnect: (ctx) => this.connect(ctx as SocketContext),
         onClose: (ctx) => {
           ctx.extra.unregister?.();
-          ctx.extra.cancelExpiry?.();
+          ctx.extra.session?.end();
         },
         onSubscribe: (ctx, id, payload) => this.prepare(ctx as SocketContext, id, payload),
         execute: (args) => this.envelopeOf(args).execute(args),
@@ -166,11 +174,34 @@ export class GraphQLServer implements UpgradeTarget {
       void closeSocket(socket, CloseCode.Unauthorized, 'Unauthorized');
       return false;
     }
-    ctx.extra.principal = principal;
-    // The socket must not outlive its token: close with 4403; the client reconnects with a new one.
-    ctx.extra.cancelExpiry = onExpiry(principal, () => void closeSocket(socket, CloseCode.Forbidden, 'token expired'));
-    ctx.extra.unregister = this.o.registry.add({ surface: 'graphql', connectedAt: new Date(), endpoint: '/graphql', scope: principal.scope });
+    const info: ConnectionInfo = { surface: 'graphql', connectedAt: new Date(), endpoint: '/graphql', scope: principal.scope };
+    // The socket must not outlive its token (renewToken moves it): close with 4403; the client reconnects with a new one.
+    ctx.extra.session = new SocketSession(principal, () => void closeSocket(socket, CloseCode.Forbidden, 'token expired'), (p) => (info.scope = p.scope));
+    ctx.extra.unregister = this.o.registry.add(info);
     return true;
+  }
+
+  /** renewToken on a socket: its session moves to the token; an invalid token closes it with 4403 (SPEC §9). */
+  private async renew(session: SocketSession, socket: WebSocket, token: string): Promise<Principal> {
+    try {
+      const principal = await this.o.auth.verify(token);
+      session.renew(principal);
+      return principal;
+    } catch (err) {
+      this.o.registry.refused('unauthorized');
+      void closeSocket(socket, CloseCode.Forbidden, err instanceof AuthError ? err.message.slice(0, 120) : 'invalid token');
+      throw err;
+    }
+  }
+
+  /** renewToken over HTTP: only checks the token. */
+  private async checkToken(token: string): Promise<Principal> {
+    try {
+      return await this.o.auth.verify(token);
+    } catch (err) {
+      if (!(err instanceof AuthError)) throw err;
+      throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED' } });
+    }
   }
 
   /** graphql-ws's onSubscribe: the operation parsed and validated through yoga's envelop, or its errors. */
@@ -182,7 +213,7 @@ export class GraphQLServer implements UpgradeTarget {
       const message = `at most ${this.o.maxSubscriptionsPerConnection} operations per connection (GRAPHQL_MAX_SUBSCRIPTIONS_PER_CONNECTION)`;
       return [new GraphQLError(message, { extensions: { code: 'TOO_MANY_SUBSCRIPTIONS' } })];
     }
-    const server: ServerContext = { req: ctx.extra.request, wsPrincipal: ctx.extra.principal, wsSocket: ctx.extra.socket, wsOperationId: id };
+    const server: ServerContext = { req: ctx.extra.request, wsSession: ctx.extra.session, wsSocket: ctx.extra.socket, wsOperationId: id };
     // A socket's operation has no Fetch Request; yoga's plugins read `request` for HTTP only.
     const enveloped = this.yoga.getEnveloped({ ...server, params: payload } as ServerContext & YogaInitialContext);
     try {

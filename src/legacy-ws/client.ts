@@ -30,8 +30,6 @@ export interface ClientContext {
   counters: LagCounters;
   /** Open legacy sockets (the frames' connection_count). */
   connections(): number;
-  /** A socket closed for falling behind (stats' slow_consumers). */
-  slow(): void;
 }
 
 /** A frame on its way out; a log's keeps the log, to be conflated and marked by key. */
@@ -68,7 +66,7 @@ export class LegacyClient {
         socket.send(out.frame, { binary: false }); // a text frame, also when handed bytes
         if (out.log) noteSocketWrite('legacy', out.log);
       },
-      route.onLag === 'close' ? undefined : this.conflation(),
+      { conflation: route.onLag === 'close' ? undefined : this.conflation(), counters: c.counters },
     );
     // A personal stream paces itself (openLive's maxRate); the broadcast is paced here.
     if (route.maxRate !== undefined && !this.personal) this.rate = new RateLimiter(route.maxRate, (e) => this.sendLog(e), c.counters);
@@ -87,7 +85,6 @@ export class LegacyClient {
         return { frame: logFrame(log, this.c.connections()), log };
       },
       bytes: (out) => out.frame.length,
-      counters: this.c.counters,
     };
   }
 
@@ -111,7 +108,8 @@ export class LegacyClient {
   /** Replay after `after`, then live, on this socket's own stream. */
   private async readOwnStream(after: string): Promise<void> {
     // Its own queue only hands events on to the outbox, which watches the socket.
-    const stream = openLive(this.c.hub, this.c.source, { filter: this.filter, after, maxRate: this.route.maxRate, counters: this.c.counters });
+    const backpressure = new Backpressure(undefined, this.c.lagLimits);
+    const stream = openLive(this.c.hub, this.c.source, { filter: this.filter, after, backpressure, maxRate: this.route.maxRate, counters: this.c.counters });
     this.socket.once('close', () => void stream.return?.());
     try {
       for await (const e of stream) if (!this.sendLog(e)) break;
@@ -149,9 +147,9 @@ export class LegacyClient {
     return onExpiry(p, () => void closeSocket(this.socket, CloseCode.PolicyViolation, 'token expired'));
   }
 
+  /** Its outbox or stream ended it; one ended for falling behind was counted there (stats' slow_consumers). */
   closeSlow(slow: boolean): void {
     if (this.socket.readyState !== this.socket.OPEN) return;
-    if (slow) this.c.slow();
     // A peer that stopped reading will not answer the close handshake either: cut after a second.
     const why = slow ? 'slow consumer' : 'live stream failed';
     void closeSocket(this.socket, CloseCode.TryAgainLater, `${why}: reconnect with ?after=<last id>`);

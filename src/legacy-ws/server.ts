@@ -61,7 +61,6 @@ export class LegacyWsServer implements UpgradeTarget {
       lagLimits: o.lagLimits ?? DEFAULT_LAG_LIMITS,
       counters: o.registry.lagCounters,
       connections: () => this.clients.size,
-      slow: () => void o.registry.slowConsumers++,
     };
   }
 

@@ -29,11 +29,13 @@ export interface LagCounters {
   skipped(reason: SkipReason, n: number): void;
   /** A subscriber started (+1) or stopped (-1) lagging. */
   lagging(delta: 1 | -1): void;
+  /** A subscriber was ended for falling behind (CLOSE, or past the bounds even conflated). */
+  dropped(): void;
 }
 
 export type SkipReason = 'conflated' | 'max_rate';
 
-export const NO_COUNTERS: LagCounters = { skipped: () => {}, lagging: () => {} };
+export const NO_COUNTERS: LagCounters = { skipped: () => {}, lagging: () => {}, dropped: () => {} };
 
 export interface LagLimits {
   maxBufferedBytes: number;
@@ -48,6 +50,8 @@ export const DEFAULT_LAG_LIMITS: LagLimits = {
 };
 
 export class SlowConsumerError extends Error {
+  /** Set once a queue with counters counted it (count-subscriptions.ts counts the others). */
+  counted = false;
   constructor(why: string) {
     super(`subscriber fell behind (${why}) and was dropped; resume with after=<last id>`);
   }

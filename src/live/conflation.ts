@@ -17,7 +17,6 @@ export interface Conflation<T> {
   mark(item: T, skipped: number): T;
   /** About what the item holds in memory while it waits, in bytes. */
   bytes(item: T): number;
-  counters: LagCounters;
 }
 
 interface Held<T> {
@@ -38,6 +37,7 @@ export class Backlog<T> {
   constructor(
     private readonly conflation: Conflation<T>,
     private readonly limits: LagLimits,
+    private readonly counters: LagCounters,
   ) {}
 
   get size(): number {
@@ -57,7 +57,7 @@ export class Backlog<T> {
       this.held.delete(slot!);
       this.heldBytes -= older.bytes;
       skipped = older.skipped + 1;
-      this.conflation.counters.skipped('conflated', 1);
+      this.counters.skipped('conflated', 1);
     }
     const bytes = this.conflation.bytes(item);
     this.held.set(slot ?? this.nextKeyless++, { item, skipped, bytes });
@@ -92,6 +92,4 @@ export const markSkipped = (e: LiveLog, skipped: number): LiveLog => ({ ...e, sk
 export const logBytes = (e: LogEvent): number => JSON.stringify(e).length;
 
 /** Conflation of the live path's own queues, which hold logs. */
-export function logConflation(counters: LagCounters): Conflation<LiveLog> {
-  return { slot: conflationSlot, mark: markSkipped, bytes: logBytes, counters };
-}
+export const LOG_CONFLATION: Conflation<LiveLog> = { slot: conflationSlot, mark: markSkipped, bytes: logBytes };

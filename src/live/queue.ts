@@ -5,8 +5,15 @@
 // place, `lagged`, instead of growing the server's memory or delaying anyone else: ended, or —
 // with a Conflation (onLag: CONFLATE) — given a Backlog that keeps only the newest item per key
 // until it has caught up (conflation.ts).
-import { Backpressure, SlowConsumerError } from './backpressure.js';
+import { Backpressure, NO_COUNTERS, SlowConsumerError, type LagCounters } from './backpressure.js';
 import { Backlog, type Conflation } from './conflation.js';
+
+/** What a queue does once its subscriber lags, and where it says so. */
+export interface LagHandling<T> {
+  /** Conflate instead of ending the subscriber (onLag: CONFLATE); absent: it is ended (CLOSE). */
+  conflation?: Conflation<T>;
+  counters?: LagCounters;
+}
 
 // How often a sink's transport is looked at while its subscriber lags: `ws` reports no drain,
 // and a lagging socket needs no more than a few looks a second to be fed again.
@@ -18,6 +25,8 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
   private waiter: ((r: IteratorResult<T>) => void) | undefined;
   private failWaiter: ((e: Error) => void) | undefined;
   private error: Error | undefined;
+  /** The reader was given the error: from then on the queue is done, as an async generator is after it threw. */
+  private errorTaken = false;
   private closed = false;
   /** Set while a conflated subscriber lags: what it has not been sent, newest per key. */
   private backlog: Backlog<T> | undefined;
@@ -30,9 +39,14 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
     /** Takes each item at once, while the subscriber keeps up; then nothing is read with next().
      * A sink that returns false declines the item: it and every later one are read with next(). */
     private sink?: (item: T) => unknown,
-    /** How a lagging subscriber is conflated instead of ended; absent: it is ended (onLag: CLOSE). */
-    private conflation?: Conflation<T>,
-  ) {}
+    lag: LagHandling<T> = {},
+  ) {
+    this.conflation = lag.conflation;
+    this.counters = lag.counters ?? NO_COUNTERS;
+  }
+
+  private conflation: Conflation<T> | undefined;
+  private readonly counters: LagCounters;
 
   /** From now on a lag conflates instead of ending the subscriber (a resumed stream, once replayed). */
   conflateWith(conflation: Conflation<T>): void {
@@ -84,10 +98,10 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
 
   /** A subscriber that lags is ended, or — conflated — given a backlog of what it was not sent. */
   private lagged(why: string, item: T): void {
-    if (!this.conflation) return this.fail(new SlowConsumerError(why));
-    const backlog = new Backlog(this.conflation, this.backpressure.limits);
+    if (!this.conflation) return this.drop(new SlowConsumerError(why));
+    const backlog = new Backlog(this.conflation, this.backpressure.limits, this.counters);
     this.backlog = backlog;
-    this.conflation.counters.lagging(1);
+    this.counters.lagging(1);
     let within = true;
     for (let i = this.head; i < this.items.length; i++) within = backlog.add(this.items[i]!) && within;
     this.items = [];
@@ -98,13 +112,22 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
 
   private hold(item: T, why = 'lagging'): void {
     if (!this.backlog!.add(item)) return this.overflow(why);
-    if (this.waiter) this.deliver(this.takeHeld()!); // a parked reader takes what it can at once
-    else if (this.sink && this.drainTimer === undefined) this.drainTimer = setTimeout(this.drain, DRAIN_CHECK_MS).unref();
+    if (this.sink) this.drainTimer ??= setTimeout(this.drain, DRAIN_CHECK_MS).unref();
+    else if (this.waiter) this.deliver(this.takeHeld()!); // a parked reader takes what it can at once
   }
 
   private overflow(why: string): void {
     const { maxQueuedEvents, maxBufferedBytes } = this.backpressure.limits;
-    this.fail(new SlowConsumerError(`${why}; still more than ${maxQueuedEvents} events or ${maxBufferedBytes} bytes once conflated`));
+    this.drop(new SlowConsumerError(`${why}; still more than ${maxQueuedEvents} events or ${maxBufferedBytes} bytes once conflated`));
+  }
+
+  /** Ended for falling behind: counted now, not when (if ever) its reader asks for more. */
+  private drop(error: SlowConsumerError): void {
+    if (this.counters !== NO_COUNTERS) {
+      this.counters.dropped();
+      error.counted = true;
+    }
+    this.fail(error);
   }
 
   /** The backlog's oldest item; the subscriber has caught up once the backlog is empty. */
@@ -117,7 +140,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
   private endBacklog(): void {
     if (!this.backlog) return;
     this.backlog = undefined;
-    this.conflation!.counters.lagging(-1);
+    this.counters.lagging(-1);
     clearTimeout(this.drainTimer);
     this.drainTimer = undefined;
   }
@@ -134,6 +157,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
     this.error = error;
     this.clear();
     this.onClose();
+    if (this.failWaiter) this.errorTaken = true;
     this.failWaiter?.(error);
     this.waiter = this.failWaiter = undefined;
   }
@@ -156,8 +180,12 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
       return Promise.resolve({ value, done: false });
     }
     if (this.backlog) return Promise.resolve({ value: this.takeHeld()!, done: false });
-    if (this.error) return Promise.reject(this.error);
-    if (this.closed) return Promise.resolve({ value: undefined, done: true });
+    // yoga turns a rejected next() into an error result and asks again: a second rejection would loop.
+    if (this.error && !this.errorTaken) {
+      this.errorTaken = true;
+      return Promise.reject(this.error);
+    }
+    if (this.error || this.closed) return Promise.resolve({ value: undefined, done: true });
     return new Promise((resolve, reject) => {
       this.waiter = resolve;
       this.failWaiter = reject;

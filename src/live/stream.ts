@@ -10,7 +10,7 @@
 // whole; the subscriber's lag policy and maxRate (SPEC §9) apply to what comes live after it.
 import type { LogEvent } from '../logs/event.js';
 import { Backpressure, NO_COUNTERS, type LagCounters, type LagPolicy } from './backpressure.js';
-import { logConflation, type LiveLog } from './conflation.js';
+import { LOG_CONFLATION, type LiveLog } from './conflation.js';
 import { matches, type LogFilter } from './filter.js';
 import type { LogHub } from './hub.js';
 import { LiveQueue } from './queue.js';
@@ -42,9 +42,11 @@ export const REPLAY_PAGE = 500;
 export function openLive(hub: LiveSource, source: ReplaySource, o: LiveOptions): AsyncIterableIterator<LiveLog> {
   const backpressure = o.backpressure ?? new Backpressure();
   const counters = o.counters ?? NO_COUNTERS;
-  const conflation = o.onLag === 'conflate' ? logConflation(counters) : undefined;
+  const conflation = o.onLag === 'conflate' ? LOG_CONFLATION : undefined;
   const listen = (replaying: boolean) => {
-    const q: LiveQueue<LiveLog> = new LiveQueue<LiveLog>(backpressure, () => (unlisten(), rate?.stop()), undefined, replaying ? undefined : conflation);
+    // While it replays, a reader that falls behind live is not counted: the replay reads on from the database.
+    const lag = replaying ? {} : { conflation, counters };
+    const q: LiveQueue<LiveLog> = new LiveQueue<LiveLog>(backpressure, () => (unlisten(), rate?.stop()), undefined, lag);
     const rate = o.maxRate === undefined ? undefined : new RateLimiter(o.maxRate, (e) => q.push(e), counters);
     const unlisten = hub.listen((e) => matches(o.filter, e) && (rate ? rate.push(e) : q.push(e)));
     return q;

@@ -1,14 +1,16 @@
 // Slow consumers on real sockets. A client that stops reading (its TCP socket paused, so the
 // kernel buffers fill and the server's writes back up) must cost the server a bounded amount of
 // memory and must not delay anyone else:
-// - legacy /api/ws: past 4 MiB unsent the socket is closed with 1013 (terminated 1 s later);
-// - graphql-ws: past 10,000 undelivered events the subscription is ended with an error.
+// - legacy /api/ws?on_lag=close: past 4 MiB unsent the socket is closed with 1013 (terminated 1 s later);
+// - graphql-ws with onLag: CLOSE: past 10,000 undelivered events the subscription is ended with an error.
+// (Both ask for the CLOSE policy: by default a lagging reader is conflated, live-delivery.test.ts.)
 // Plus the liveness endpoints. Against the embedded backends and (in CI) the machine's.
 // The memory it costs and the delay of the others are figures of `npm run bench` (bench/slow-consumer.ts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
 import WebSocket from 'ws';
 import { createClient, type Client } from 'graphql-ws';
+import { parse } from 'graphql';
 import { LogsSubscription } from '../../client/operations.js';
 import { backends } from '../utils/backends.js';
 import { startService, type TestService } from '../utils/service.js';
@@ -29,6 +31,9 @@ const MAX_BUFFERED_BYTES = 4 * MiB; // src/app.ts
 const GQL_COUNT = 14_000;
 const GQL_LINE = 2_000;
 const SUBSCRIBER_CAPACITY = 10_000;
+
+/** LogsSubscription's fields that the slow subscriber reads, with the CLOSE lag policy. */
+const ClosingLogs = parse('subscription ClosingLogs($vehicleId: Int) { logs(vehicleId: $vehicleId, onLag: CLOSE) { id ... on RawLog { message } } }');
 
 /**
  * Publishes `count` messages at QoS 1 with up to `inFlight` publishes awaiting their PUBACK, and
@@ -83,7 +88,7 @@ describe.each(backends)('slow consumers on $name', (backend) => {
 
   it('closes a legacy socket that stops reading, keeps the others whole, and bounds the memory', { timeout: 120_000 }, async () => {
     const before = await readStats(svc);
-    const slow = await openFeed(`${svc.wsUrl}/api/ws`); // greeted: registered
+    const slow = await openFeed(`${svc.wsUrl}/api/ws?on_lag=close`); // greeted: registered
     slow.socket.pause(); // stops reading the TCP socket (and keeps it paused, unlike _socket.pause())
     const normal = await openFeed(`${svc.wsUrl}/api/ws`);
 
@@ -149,7 +154,7 @@ describe.each(backends)('slow consumers on $name', (backend) => {
   it('a paused graphql-ws subscriber delays nobody and is ended with an error once 10,000 events behind', { timeout: 120_000 }, async () => {
     const before = await readStats(svc);
     const slowWs = socketClient(`${svc.wsUrl}/graphql`);
-    const slow = subscribe(slowWs.client, LogsSubscription, { vehicleId: 12 });
+    const slow = subscribe<any, { vehicleId: number }>(slowWs.client, ClosingLogs, { vehicleId: 12 });
     const fastWs = socketClient(`${svc.wsUrl}/graphql`);
     const fast = subscribe(fastWs.client, LogsSubscription, { vehicleId: 12 });
     await untilServer(svc, (s) => s.activeSubscriptions === before.active_subscriptions + 2, 'both subscriptions');

@@ -14,6 +14,10 @@ describe('schema.graphql', () => {
       'type LogConnection', 'type LogEdge', 'type PageInfo', 'type Vehicle', 'type Stats', 'enum LogType', 'scalar DateTime', 'scalar JSON']) {
       expect(sdl).toContain(name);
     }
-    expect(sdl).toContain("logs(after: ID, types: [LogType!], vehicleId: Int): Log!");
+    // SPEC §9 added maxRate and onLag to Subscription.logs, and renewToken.
+    expect(sdl).toContain('logs(after: ID, maxRate: Float, onLag: LagPolicy = CONFLATE, types: [LogType!], vehicleId: Int): Log!');
+    expect(sdl).toContain('enum LagPolicy {');
+    expect(sdl).toContain('renewToken(token: String!): TokenRenewal!');
+    expect(sdl).toContain('late: Boolean!');
   });
 });

@@ -55,7 +55,7 @@ export function useCountSubscriptions(o: SubscriptionCounting): Plugin<CountedCo
           const cancelExpiry = ctx.transport === 'http' ? onExpiry(ctx, () => void tracked.return()) : () => {};
           const tracked = onceEnded(result, (error) => {
             o.registry.activeSubscriptions--;
-            if (error instanceof SlowConsumerError) o.registry.slowConsumers++;
+            if (error instanceof SlowConsumerError && !error.counted) o.registry.slowConsumers++; // a queue without counters
             cancelExpiry();
             release();
           });

@@ -7,5 +7,6 @@ import './stats.js';
 import './history.js';
 import './alerts.js';
 import './fleet-history.js';
+import './auth.js';
 
 export const schema = builder.toSchema({ sortSchema: false });

@@ -13,6 +13,9 @@ const StatsRef = builder.objectRef<StatsSnapshot>('Stats').implement({
     messagesDuplicate: t.exposeInt('messagesDuplicate', { description: 'Redeliveries recognised and not stored again' }),
     ingestBacklog: t.exposeInt('ingestBacklog', { description: 'Messages received but not yet committed' }),
     slowConsumers: t.exposeInt('slowConsumers', { description: 'Sockets closed or subscriptions ended for falling behind' }),
+    skippedConflated: t.int({ description: 'Logs a lagging subscriber was not sent: a newer one of the same key went instead', resolve: (s) => s.skipped.conflated }),
+    skippedMaxRate: t.int({ description: 'Logs held back by maxRate / ?max_rate= for a newer one of the same key', resolve: (s) => s.skipped.max_rate }),
+    laggingSubscribers: t.exposeInt('laggingSubscribers', { description: 'Subscribers that lag right now and are being conflated' }),
     uptimeSeconds: t.exposeFloat('uptimeSeconds'),
   }),
 });
