@@ -36,11 +36,13 @@ export interface LiveArgs {
   vehicleId?: number;
   onLag?: 'CONFLATE' | 'CLOSE';
   maxRate?: number;
+  /** Replay the stored logs after this id first. */
+  after?: string;
   token?: string;
 }
 
-export const LOGS = `subscription Live($vehicleId: Int, $onLag: LagPolicy, $maxRate: Float) {
-  logs(vehicleId: $vehicleId, onLag: $onLag, maxRate: $maxRate) {
+export const LOGS = `subscription Live($vehicleId: Int, $onLag: LagPolicy, $maxRate: Float, $after: ID) {
+  logs(vehicleId: $vehicleId, onLag: $onLag, maxRate: $maxRate, after: $after) {
     id vehicleId type late
     ... on RawLog { message }
     ... on SensorLog { sensorId data }
@@ -56,7 +58,7 @@ function fromGraphQL(log: any, extensions?: { skipped?: number }): Delivery {
   return { id: log.id, vehicleId: log.vehicleId, type, sensorId: log.sensorId, n: numberIn(log.data, log.message), skipped: extensions?.skipped, late: log.late };
 }
 
-const variablesOf = (a: LiveArgs) => ({ vehicleId: a.vehicleId, onLag: a.onLag, maxRate: a.maxRate });
+const variablesOf = (a: LiveArgs) => ({ vehicleId: a.vehicleId, onLag: a.onLag, maxRate: a.maxRate, after: a.after });
 
 export async function graphqlWsReader(svc: TestService, a: LiveArgs = {}): Promise<Reader> {
   const logs = new Collector<Delivery>();
@@ -102,12 +104,14 @@ export async function legacyReader(svc: TestService, path = '/api/ws', query: Re
   const feed = await openFeed(`${svc.wsUrl}${path}${params.size ? `?${params}` : ''}`);
   const logs = new Collector<Delivery>();
   const errors = new Collector<unknown>();
-  feed.socket.on('message', (data) => {
-    const f = JSON.parse(data.toString());
+  const take = (f: any) => {
     if (f.type === 'error') errors.push(f);
     else if (f.id !== undefined && f.vehicle_id !== undefined) {
       logs.push({ id: f.id, vehicleId: f.vehicle_id, type: f.type, sensorId: f.sensor_id, n: numberIn(f.data, f.type === 'raw_log' ? f.data : undefined), skipped: f.skipped, late: f.late });
     }
-  });
+  };
+  // Frames that came with the connection frame (a replay) are already collected; later ones arrive here.
+  for (const f of feed.messages.items) take(f);
+  feed.socket.on('message', (data) => take(JSON.parse(data.toString())));
   return { name: 'legacy', logs, errors, ended: feed.closed, pause: () => feed.socket.pause(), resume: () => feed.socket.resume(), close: feed.close };
 }
