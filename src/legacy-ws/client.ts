@@ -84,6 +84,7 @@ export class LegacyClient {
         const log = markSkipped(out.log!, skipped);
         return { frame: logFrame(log, this.c.connections()), log };
       },
+      carried: (out) => out.log?.skipped ?? 0,
       bytes: (out) => out.frame.length,
     };
   }

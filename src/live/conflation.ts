@@ -15,6 +15,8 @@ export interface Conflation<T> {
   slot(item: T): string | undefined;
   /** The item as sent after `skipped` older items of its key were dropped for it. */
   mark(item: T, skipped: number): T;
+  /** How many older items the item already stands for (dropped for it before it got here, by maxRate). */
+  carried(item: T): number;
   /** About what the item holds in memory while it waits, in bytes. */
   bytes(item: T): number;
 }
@@ -56,7 +58,7 @@ export class Backlog<T> {
     if (older) {
       this.held.delete(slot!);
       this.heldBytes -= older.bytes;
-      skipped = older.skipped + 1;
+      skipped = older.skipped + 1 + this.conflation.carried(older.item);
       this.counters.skipped('conflated', 1);
     }
     const bytes = this.conflation.bytes(item);
@@ -92,4 +94,4 @@ export const markSkipped = (e: LiveLog, skipped: number): LiveLog => ({ ...e, sk
 export const logBytes = (e: LogEvent): number => JSON.stringify(e).length;
 
 /** Conflation of the live path's own queues, which hold logs. */
-export const LOG_CONFLATION: Conflation<LiveLog> = { slot: conflationSlot, mark: markSkipped, bytes: logBytes };
+export const LOG_CONFLATION: Conflation<LiveLog> = { slot: conflationSlot, mark: markSkipped, carried: (e) => e.skipped ?? 0, bytes: logBytes };

@@ -33,6 +33,7 @@ export const RESULT_CONFLATION: Conflation<ExecutionResult> = {
     return e ? conflationSlot(e) : undefined;
   },
   mark: withSkipped,
+  carried: (r) => (typeof r.extensions?.skipped === 'number' ? r.extensions.skipped : 0),
   bytes: (r) => {
     const e = logOf(r);
     return e ? logBytes(e) : 0;
