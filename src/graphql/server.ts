@@ -10,7 +10,7 @@ import type { Context as WsContext, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from 'pino';
-import { AuthError, bearer, type Authenticator, type Principal } from '../auth/tokens.js';
+import { bearer, type Authenticator, type Principal } from '../auth/tokens.js';
 import { NO_TRANSPORT, socketTransport } from '../live/backpressure.js';
 import { CloseCode } from '../sockets/close-codes.js';
 import { closeAll, closeSocket } from '../sockets/close.js';
@@ -24,7 +24,7 @@ import { SubscriptionGroups, useSubscriptionGroups } from './groups.js';
 import { useCountSubscriptions } from './plugins/count-subscriptions.js';
 import { useLiveResults } from './plugins/live-results.js';
 import { useSseResume } from './plugins/sse-resume.js';
-import { SocketSession, useSocketSessions } from './session.js';
+import { SocketSession, checkToken, renewOnSocket, useSocketSessions } from './session.js';
 import { operationSink } from './splice.js';
 import { schema } from './schema/index.js';
 
@@ -104,7 +104,8 @@ export class GraphQLServer implements UpgradeTarget {
       cors: o.allowedOrigins ? { origin: [...o.allowedOrigins], credentials: true } : undefined,
       context: async ({ wsSession, wsSocket, request }): Promise<GraphQLContext> => {
         const principal = wsSession?.principal ?? (await this.verifyRequest(request));
-        const renewToken = (token: string) => (wsSession && wsSocket ? this.renew(wsSession, wsSocket, token) : this.checkToken(token));
+        const refuse = (why: string) => (o.registry.refused('unauthorized'), void closeSocket(wsSocket!, CloseCode.Forbidden, why));
+        const renewToken = (token: string) => (wsSession ? renewOnSocket(o.auth, wsSession, token, refuse) : checkToken(o.auth, token));
         return { ...o.base, scope: principal.scope, expiresAt: principal.expiresAt, transport: wsSession ? 'ws' : 'http', session: wsSession, renewToken };
       },
     });
@@ -181,28 +182,6 @@ export class GraphQLServer implements UpgradeTarget {
     return true;
   }
 
-  /** renewToken on a socket: its session moves to the token; an invalid token closes it with 4403 (SPEC §9). */
-  private async renew(session: SocketSession, socket: WebSocket, token: string): Promise<Principal> {
-    try {
-      const principal = await this.o.auth.verify(token);
-      session.renew(principal);
-      return principal;
-    } catch (err) {
-      this.o.registry.refused('unauthorized');
-      void closeSocket(socket, CloseCode.Forbidden, err instanceof AuthError ? err.message.slice(0, 120) : 'invalid token');
-      throw err;
-    }
-  }
-
-  /** renewToken over HTTP: only checks the token. */
-  private async checkToken(token: string): Promise<Principal> {
-    try {
-      return await this.o.auth.verify(token);
-    } catch (err) {
-      if (!(err instanceof AuthError)) throw err;
-      throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED' } });
-    }
-  }
 
   /** graphql-ws's onSubscribe: the operation parsed and validated through yoga's envelop, or its errors. */
   private async prepare(ctx: SocketContext, id: string, payload: SubscribePayload): Promise<ExecutionArgs | readonly GraphQLError[]> {

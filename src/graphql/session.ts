@@ -5,7 +5,7 @@
 // expires.
 import { GraphQLError, type ExecutionResult } from 'graphql';
 import { isAsyncIterable, type Plugin } from 'graphql-yoga';
-import { allows, onExpiry, type Principal } from '../auth/tokens.js';
+import { allows, AuthError, onExpiry, type Authenticator, type Principal } from '../auth/tokens.js';
 import { rootOf } from './plugins/live-results.js';
 import { rootField, vehicleIdsOf } from './root-field.js';
 
@@ -126,4 +126,26 @@ export function useSocketSessions(): Plugin<{ session?: SocketSession }> {
       };
     },
   };
+}
+
+/** renewToken on a socket: its session moves to the token; an invalid one is refused (`refuse` closes the socket, 4403). */
+export async function renewOnSocket(auth: Authenticator, session: SocketSession, token: string, refuse: (why: string) => void): Promise<Principal> {
+  try {
+    const principal = await auth.verify(token);
+    session.renew(principal);
+    return principal;
+  } catch (err) {
+    refuse(err instanceof AuthError ? err.message.slice(0, 120) : 'invalid token');
+    throw err;
+  }
+}
+
+/** renewToken over HTTP: only checks the token. */
+export async function checkToken(auth: Authenticator, token: string): Promise<Principal> {
+  try {
+    return await auth.verify(token);
+  } catch (err) {
+    if (!(err instanceof AuthError)) throw err;
+    throw new GraphQLError(err.message, { extensions: { code: 'UNAUTHENTICATED' } });
+  }
 }
