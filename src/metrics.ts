@@ -61,6 +61,7 @@ export function createMetrics(counters: IngestCounters, stats: () => StatsSnapsh
   gauge('seano_slow_consumers_total', 'Sockets closed or subscriptions ended for falling behind', (s) => s.slowConsumers);
   gauge('seano_live_skipped_total', 'Logs not sent because a newer one of their key went instead, by reason (conflated, max_rate)', (s) => s.skipped, ['reason']);
   gauge('seano_lagging_subscribers', 'Subscribers that lag and are being conflated', (s) => s.laggingSubscribers);
+  gauge('seano_lagging_held', 'What lagging subscribers\' backlogs hold: events, and about how many bytes', (s) => s.laggingHeld, ['unit']);
   gauge('seano_refusals_total', 'Requests and sockets refused, by reason', (s) => s.refusals, ['reason']);
   return registry;
 }

@@ -28,6 +28,8 @@ export interface StatsSnapshot {
   skipped: Record<SkipReason, number>;
   /** Subscribers that lag right now and are being conflated. */
   laggingSubscribers: number;
+  /** What their backlogs hold: events, and about how many bytes. */
+  laggingHeld: { events: number; bytes: number };
   refusals: Record<string, number>;
   uptimeSeconds: number;
   connections: ConnectionInfo[];
@@ -42,11 +44,16 @@ export class ConnectionRegistry {
   readonly refusals: Record<string, number> = {};
   readonly skipped: Record<SkipReason, number> = { conflated: 0, max_rate: 0 };
   laggingSubscribers = 0;
+  readonly laggingHeld = { events: 0, bytes: 0 };
   /** Where the live path reports conflation and pacing, for every socket kind. */
   readonly lagCounters: LagCounters = {
     skipped: (reason, n) => void (this.skipped[reason] += n),
     lagging: (delta) => void (this.laggingSubscribers += delta),
     dropped: () => void this.slowConsumers++,
+    held: (events, bytes) => {
+      this.laggingHeld.events += events;
+      this.laggingHeld.bytes += bytes;
+    },
   };
 
   refused(reason: string): void {
@@ -85,6 +92,7 @@ export function snapshot(
     slowConsumers: registry.slowConsumers,
     skipped: { ...registry.skipped },
     laggingSubscribers: registry.laggingSubscribers,
+    laggingHeld: { ...registry.laggingHeld },
     refusals: { ...registry.refusals },
     uptimeSeconds: (Date.now() - startedAt) / 1000,
     connections: [...registry.connections],

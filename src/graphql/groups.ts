@@ -42,7 +42,7 @@ class Group {
   }
 
   join(backpressure: Backpressure, sink?: ResultSink, o: MemberOptions = {}): LiveQueue<ExecutionResult> {
-    const lag = { conflation: o.conflation, counters: o.counters };
+    const lag = { conflation: o.conflation, counters: o.counters, sizeOf: RESULT_CONFLATION.bytes };
     const member: LiveQueue<ExecutionResult> = new LiveQueue<ExecutionResult>(backpressure, () => this.leave(member), sink, lag);
     this.members.set(member, o.admits ?? everything);
     return member;

@@ -99,6 +99,7 @@ export function legacyStats(s: StatsSnapshot, scope?: readonly number[]) {
     slow_consumers: s.slowConsumers,
     skipped: s.skipped,
     lagging_subscribers: s.laggingSubscribers,
+    lagging_held: s.laggingHeld,
     refusals: s.refusals,
     uptime_seconds: s.uptimeSeconds,
     connections_info: visible.map((c) => ({

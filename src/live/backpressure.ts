@@ -31,11 +31,13 @@ export interface LagCounters {
   lagging(delta: 1 | -1): void;
   /** A subscriber was ended for falling behind (CLOSE, or past the bounds even conflated). */
   dropped(): void;
+  /** What lagging subscribers' backlogs hold grew (or, negative, shrank) by this many events and bytes. */
+  held(events: number, bytes: number): void;
 }
 
 export type SkipReason = 'conflated' | 'max_rate';
 
-export const NO_COUNTERS: LagCounters = { skipped: () => {}, lagging: () => {}, dropped: () => {} };
+export const NO_COUNTERS: LagCounters = { skipped: () => {}, lagging: () => {}, dropped: () => {}, held: () => {} };
 
 export interface LagLimits {
   maxBufferedBytes: number;
@@ -63,9 +65,13 @@ export class Backpressure {
     readonly limits: LagLimits = DEFAULT_LAG_LIMITS,
   ) {}
 
-  /** Why a subscriber with `queued` events waiting lags, or undefined while it keeps up. */
-  lag(queued: number): string | undefined {
-    const bytes = this.transport.bufferedBytes;
+  /**
+   * Why a subscriber with `queued` events waiting lags, or undefined while it keeps up. Unsent
+   * bytes are its transport's plus `queuedBytes`, those of the events waiting in its queue: a
+   * subscriber read through a backpressured stream (SSE) piles them up there, not in a socket.
+   */
+  lag(queued: number, queuedBytes = 0): string | undefined {
+    const bytes = this.transport.bufferedBytes + queuedBytes;
     if (bytes > this.limits.maxBufferedBytes) return `more than ${this.limits.maxBufferedBytes} bytes unsent`;
     if (queued >= this.limits.maxQueuedEvents) return `more than ${this.limits.maxQueuedEvents} events waiting`;
     return undefined;

@@ -58,13 +58,22 @@ export class Backlog<T> {
     if (older) {
       this.held.delete(slot!);
       this.heldBytes -= older.bytes;
+      this.counters.held(-1, -older.bytes);
       skipped = older.skipped + 1 + this.conflation.carried(older.item);
       this.counters.skipped('conflated', 1);
     }
     const bytes = this.conflation.bytes(item);
     this.held.set(slot ?? this.nextKeyless++, { item, skipped, bytes });
     this.heldBytes += bytes;
+    this.counters.held(1, bytes);
     return this.held.size <= this.limits.maxQueuedEvents && this.heldBytes <= this.limits.maxBufferedBytes;
+  }
+
+  /** Lets go of everything it holds (its subscriber ended). */
+  clear(): void {
+    this.counters.held(-this.held.size, -this.heldBytes);
+    this.held.clear();
+    this.heldBytes = 0;
   }
 
   /** The oldest item held, marked with what it replaced; undefined when empty. */
@@ -74,6 +83,7 @@ export class Backlog<T> {
     const [key, h] = first.value;
     this.held.delete(key);
     this.heldBytes -= h.bytes;
+    this.counters.held(-1, -h.bytes);
     return h.skipped > 0 ? this.conflation.mark(h.item, h.skipped) : h.item;
   }
 }
@@ -90,8 +100,15 @@ export function conflationSlot(e: LogEvent): string | undefined {
 /** `e` as sent after `skipped` more of its key were dropped: a copy, since events are shared. */
 export const markSkipped = (e: LiveLog, skipped: number): LiveLog => ({ ...e, skipped: (e.skipped ?? 0) + skipped });
 
-/** About the memory a log holds: its JSON's length (only measured while a subscriber lags). */
-export const logBytes = (e: LogEvent): number => JSON.stringify(e).length;
+// Measured once per event however many subscribers hold it: events are shared, and immutable.
+const sizes = new WeakMap<LogEvent, number>();
+
+/** About the memory a log holds: its JSON's length. */
+export function logBytes(e: LogEvent): number {
+  let n = sizes.get(e);
+  if (n === undefined) sizes.set(e, (n = JSON.stringify(e).length));
+  return n;
+}
 
 /** Conflation of the live path's own queues, which hold logs. */
 export const LOG_CONFLATION: Conflation<LiveLog> = { slot: conflationSlot, mark: markSkipped, carried: (e) => e.skipped ?? 0, bytes: logBytes };

@@ -13,6 +13,8 @@ export interface LagHandling<T> {
   /** Conflate instead of ending the subscriber (onLag: CONFLATE); absent: it is ended (CLOSE). */
   conflation?: Conflation<T>;
   counters?: LagCounters;
+  /** About the bytes an item holds: waiting items count as unsent bytes too. Absent: only events are counted. */
+  sizeOf?: (item: T) => number;
 }
 
 // How often a sink's transport is looked at while its subscriber lags: `ws` reports no drain,
@@ -43,10 +45,14 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
   ) {
     this.conflation = lag.conflation;
     this.counters = lag.counters ?? NO_COUNTERS;
+    this.sizeOf = lag.sizeOf;
   }
 
   private conflation: Conflation<T> | undefined;
   private readonly counters: LagCounters;
+  private readonly sizeOf: ((item: T) => number) | undefined;
+  /** About the bytes of the items waiting in `items`. */
+  private queuedBytes = 0;
 
   /** From now on a lag conflates instead of ending the subscriber (a resumed stream, once replayed). */
   conflateWith(conflation: Conflation<T>): void {
@@ -76,7 +82,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
   push(item: T): void {
     if (this.closed || this.error) return;
     if (this.backlog) return this.hold(item);
-    const lag = this.backpressure.lag(this.length);
+    const lag = this.backpressure.lag(this.length, this.queuedBytes);
     if (lag !== undefined) return this.lagged(lag, item);
     this.deliver(item);
   }
@@ -94,6 +100,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
       return;
     }
     this.items.push(item);
+    if (this.sizeOf) this.queuedBytes += this.sizeOf(item);
   }
 
   /** A subscriber that lags is ended, or — conflated — given a backlog of what it was not sent. */
@@ -106,6 +113,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
     for (let i = this.head; i < this.items.length; i++) within = backlog.add(this.items[i]!) && within;
     this.items = [];
     this.head = 0;
+    this.queuedBytes = 0;
     if (!within) return this.overflow(why);
     this.hold(item, why);
   }
@@ -139,6 +147,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
 
   private endBacklog(): void {
     if (!this.backlog) return;
+    this.backlog.clear();
     this.backlog = undefined;
     this.counters.lagging(-1);
     clearTimeout(this.drainTimer);
@@ -166,6 +175,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
     this.endBacklog();
     this.items = [];
     this.head = 0;
+    this.queuedBytes = 0;
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -173,6 +183,7 @@ export class LiveQueue<T> implements AsyncIterableIterator<T> {
       const value = this.items[this.head]!;
       // Drop our reference now: a delivered event must not stay in memory until compaction.
       (this.items as (T | undefined)[])[this.head++] = undefined;
+      if (this.sizeOf) this.queuedBytes -= this.sizeOf(value);
       if (this.head > 1024 && this.head * 2 > this.items.length) {
         this.items = this.items.slice(this.head);
         this.head = 0;

@@ -10,7 +10,7 @@
 // whole; the subscriber's lag policy and maxRate (SPEC §9) apply to what comes live after it.
 import type { LogEvent } from '../logs/event.js';
 import { Backpressure, NO_COUNTERS, type LagCounters, type LagPolicy } from './backpressure.js';
-import { LOG_CONFLATION, type LiveLog } from './conflation.js';
+import { LOG_CONFLATION, logBytes, type LiveLog } from './conflation.js';
 import { matches, type LogFilter } from './filter.js';
 import type { LogHub } from './hub.js';
 import { LiveQueue } from './queue.js';
@@ -45,7 +45,7 @@ export function openLive(hub: LiveSource, source: ReplaySource, o: LiveOptions):
   const conflation = o.onLag === 'conflate' ? LOG_CONFLATION : undefined;
   const listen = (replaying: boolean) => {
     // While it replays, a reader that falls behind live is not counted: the replay reads on from the database.
-    const lag = replaying ? {} : { conflation, counters };
+    const lag = replaying ? { sizeOf: logBytes } : { conflation, counters, sizeOf: logBytes };
     const q: LiveQueue<LiveLog> = new LiveQueue<LiveLog>(backpressure, () => (unlisten(), rate?.stop()), undefined, lag);
     const rate = o.maxRate === undefined ? undefined : new RateLimiter(o.maxRate, (e) => q.push(e), counters);
     const unlisten = hub.listen((e) => matches(o.filter, e) && (rate ? rate.push(e) : q.push(e)));

@@ -19,8 +19,13 @@ const line = (vehicleId: number, n: number): LiveLog => toLogEvent({ id: nextId+
 
 function counting() {
   const skipped: Record<SkipReason, number> = { conflated: 0, max_rate: 0 };
-  const state = { lagging: 0, dropped: 0 };
-  const counters: LagCounters = { skipped: (r, n) => void (skipped[r] += n), lagging: (d) => void (state.lagging += d), dropped: () => void state.dropped++ };
+  const state = { lagging: 0, dropped: 0, events: 0, bytes: 0 };
+  const counters: LagCounters = {
+    skipped: (r, n) => void (skipped[r] += n),
+    lagging: (d) => void (state.lagging += d),
+    dropped: () => void state.dropped++,
+    held: (events, bytes) => void ((state.events += events), (state.bytes += bytes)),
+  };
   return { counters, skipped, state };
 }
 
@@ -75,10 +80,12 @@ describe('LiveQueue with conflation', () => {
     expect(q.failed).toBe(false);
     expect(q.lagging).toBe(true);
     expect(state.lagging).toBe(1);
+    expect([state.events, state.bytes]).toEqual([q.held.events, q.held.bytes]); // what the stats report
+    expect(q.held.events).toBe(2);
     const out: string[] = [];
     while (q.length > 0) out.push(summary((await q.next()).value));
     expect(out).toEqual([`${conflationSlot(telemetry(1, 0))}#10+9`, 'line 1#']);
-    expect([skipped.conflated, state.lagging, q.lagging]).toEqual([9, 0, false]);
+    expect([skipped.conflated, state.lagging, q.lagging, state.events, state.bytes]).toEqual([9, 0, false, 0, 0]);
     q.push(telemetry(1, 11)); // caught up: back to the plain queue
     expect(summary((await q.next()).value)).toBe(`${conflationSlot(telemetry(1, 0))}#11`);
   });
@@ -88,7 +95,7 @@ describe('LiveQueue with conflation', () => {
     const q = new LiveQueue<LiveLog>(new Backpressure(undefined, limits(3)), undefined, undefined, { conflation: LOG_CONFLATION, counters });
     for (let n = 1; n <= 5; n++) q.push(line(1, n));
     expect(q.failed).toBe(true);
-    expect(state).toEqual({ lagging: 0, dropped: 1 });
+    expect(state).toEqual({ lagging: 0, dropped: 1, events: 0, bytes: 0 }); // nothing held once ended
     const error = await q.next().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SlowConsumerError);
     expect((error as SlowConsumerError).counted).toBe(true);
