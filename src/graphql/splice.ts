@@ -10,6 +10,8 @@
 // one with `errors` (yoga masks them in an onSubscribeResult hook, and logs the cause). The
 // member then stays on that way, so that its frames keep their order.
 import type { ExecutionResult } from 'graphql';
+import { noteSocketWrite } from '../metrics.js';
+import { rootOf } from './plugins/live-results.js';
 
 /** What the fast lane needs of a `ws` WebSocket. */
 export interface FrameSocket {
@@ -55,7 +57,10 @@ export function nextFrameSink(socket: FrameSocket, id: string): ResultSink {
   return (result) => {
     if (result.errors !== undefined) return false;
     // graphql-ws's own send skips a socket that is closing; its close ends the member.
-    if (socket.readyState === socket.OPEN) socket.send(nextFrame(prefix, result), { binary: false });
+    if (socket.readyState === socket.OPEN) {
+      socket.send(nextFrame(prefix, result), { binary: false });
+      noteSocketWrite('graphql_ws', rootOf(result));
+    }
     return true;
   };
 }
