@@ -43,7 +43,8 @@ export const RESULT_CONFLATION: Conflation<ExecutionResult> = {
 async function resultOf(args: ExecutionArgs, event: unknown): Promise<ExecutionResult> {
   const result = await execute({ ...args, rootValue: event });
   const skipped = (event as { skipped?: unknown } | null)?.skipped;
-  const live: LiveResult = typeof skipped === 'number' && skipped > 0 ? withSkipped(result, skipped) : { ...result };
+  // execute made this result for this event alone: it may carry its event without a copy.
+  const live: LiveResult = typeof skipped === 'number' && skipped > 0 ? withSkipped(result, skipped) : result;
   live[ROOT] = event;
   return live;
 }
