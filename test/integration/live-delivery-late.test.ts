@@ -34,7 +34,7 @@ describe.each(backends)('late data on $name', (backend) => {
   });
 
   it('flags a backlog log late everywhere, and the latest telemetry stays the newest by timestamp', { timeout: 60_000 }, async () => {
-    const readers = await Promise.all([graphqlWsReader(svc, { vehicleId: 61 }), sseReader(svc, { vehicleId: 61 }), legacyReader(svc, '/api/ws/vehicle/61')]);
+    const readers = [await graphqlWsReader(svc, { vehicleId: 61 }), await sseReader(svc, { vehicleId: 61 }), await legacyReader(svc, '/api/ws/vehicle/61')];
     await svc.publish(vessel, 61, 'vehicle_log', { n: 1, latitude: 1, timestamp: minutesAgo(0) });
     await svc.publish(vessel, 61, 'vehicle_log', { n: 2, latitude: 2, timestamp: minutesAgo(10) }); // from the backlog
     await svc.publish(vessel, 61, 'vehicle_log', { n: 3, latitude: 3, timestamp: minutesAgo(0.5) }); // 30 s: within LATE_AFTER_SECONDS
@@ -50,7 +50,7 @@ describe.each(backends)('late data on $name', (backend) => {
     const v = (await svc.gql(VEHICLE, { id: 61 })).data.vehicle;
     expect(v.status).toBe('ONLINE');
     expect(v.latestTelemetry).toMatchObject({ latitude: 1, late: false }); // the newest timestamp, not the last to arrive
-    for (const r of readers) r.close();
+    for (const r of readers) await r.close();
   });
 
   it('a vessel heard of only through its backlog is not ONLINE', async () => {
@@ -59,7 +59,7 @@ describe.each(backends)('late data on $name', (backend) => {
     await sse.logs.count(1);
     const v = (await svc.gql(VEHICLE, { id: 62 })).data.vehicle;
     expect(v).toMatchObject({ status: 'OFFLINE', latestTelemetry: { latitude: 5, late: true } });
-    sse.close();
+    await sse.close();
   });
 
   it('after a restart the fleet state read from the database follows the newest timestamp too', { timeout: 60_000 }, async () => {
@@ -68,11 +68,11 @@ describe.each(backends)('late data on $name', (backend) => {
     const v = (await svc.gql(VEHICLE, { id: 61 })).data.vehicle;
     expect(v.latestTelemetry).toMatchObject({ latitude: 1, late: false });
     // Replayed from the database (after: 0), the logs say the same as they did live.
-    const readers = await Promise.all([graphqlWsReader(svc, { vehicleId: 61, after: '0' }), sseReader(svc, { vehicleId: 61, after: '0' }), legacyReader(svc, '/api/ws/vehicle/61', { after: 0 })]);
+    const readers = [await graphqlWsReader(svc, { vehicleId: 61, after: '0' }), await sseReader(svc, { vehicleId: 61, after: '0' }), await legacyReader(svc, '/api/ws/vehicle/61', { after: 0 })];
     for (const r of readers) {
       const got = await r.logs.until((items) => items.length >= 3, 15_000, `three replayed logs on ${r.name}`);
       expect(got.map((d) => d.late ?? false), r.name).toEqual([false, true, false]);
-      r.close();
+      await r.close();
     }
   });
 });

@@ -7,6 +7,7 @@ import { Collector, openFeed } from '../utils/clients.js';
 import { leave } from '../utils/leftovers.js';
 import { openSse } from '../utils/sse.js';
 import type { TestService } from '../utils/service.js';
+import { untilServer } from '../utils/wait.js';
 
 /** One log as a reader got it, whatever the surface. */
 export interface Delivery {
@@ -29,7 +30,8 @@ export interface Reader {
   ended: Promise<unknown>;
   pause(): void;
   resume(): void;
-  close(): void;
+  /** Ends it; resolves once the service let go of it, so a count read next is not off by this one. */
+  close(): Promise<void>;
 }
 
 export interface LiveArgs {
@@ -60,7 +62,9 @@ function fromGraphQL(log: any, extensions?: { skipped?: number }): Delivery {
 
 const variablesOf = (a: LiveArgs) => ({ vehicleId: a.vehicleId, onLag: a.onLag, maxRate: a.maxRate, after: a.after });
 
+/** A graphql-ws subscription, resolved once the service runs it (open readers one at a time). */
 export async function graphqlWsReader(svc: TestService, a: LiveArgs = {}): Promise<Reader> {
+  const running = svc.app.stats().activeSubscriptions;
   const logs = new Collector<Delivery>();
   const errors = new Collector<unknown>();
   let connected!: (s: WebSocket) => void;
@@ -85,7 +89,14 @@ export async function graphqlWsReader(svc: TestService, a: LiveArgs = {}): Promi
     ),
   );
   const ws = await socket;
-  return { name: 'graphql-ws', logs, errors, ended, pause: () => ws.pause(), resume: () => ws.resume(), close: () => void client.dispose() };
+  // Nothing a client sees says the subscribe message was taken: the service's count does.
+  await untilServer(svc, (s) => s.activeSubscriptions > running, 'the graphql-ws subscription running');
+  const close = async () => {
+    const before = svc.app.stats().activeSubscriptions;
+    await client.dispose();
+    await untilServer(svc, (s) => s.activeSubscriptions < before, 'the graphql-ws subscription ended');
+  };
+  return { name: 'graphql-ws', logs, errors, ended, pause: () => ws.pause(), resume: () => ws.resume(), close };
 }
 
 export async function sseReader(svc: TestService, a: LiveArgs = {}): Promise<Reader> {
@@ -95,7 +106,11 @@ export async function sseReader(svc: TestService, a: LiveArgs = {}): Promise<Rea
   const stream = await openSse(`${svc.httpUrl}/graphql`, LOGS, variablesOf(a), headers, (r) =>
     r.errors ? errors.push(r.errors) : logs.push(fromGraphQL(r.data.logs, r.extensions)),
   );
-  return { name: 'SSE', logs, errors, ended: stream.ended, pause: stream.pause, resume: stream.resume, close: stream.close };
+  const close = async () => {
+    stream.close();
+    await stream.ended;
+  };
+  return { name: 'SSE', logs, errors, ended: stream.ended, pause: stream.pause, resume: stream.resume, close };
 }
 
 /** The legacy socket; `query` is its own (?on_lag=, ?max_rate=, ?token=). */
@@ -113,5 +128,9 @@ export async function legacyReader(svc: TestService, path = '/api/ws', query: Re
   // Frames that came with the connection frame (a replay) are already collected; later ones arrive here.
   for (const f of feed.messages.items) take(f);
   feed.socket.on('message', (data) => take(JSON.parse(data.toString())));
-  return { name: 'legacy', logs, errors, ended: feed.closed, pause: () => feed.socket.pause(), resume: () => feed.socket.resume(), close: feed.close };
+  const close = async () => {
+    feed.close();
+    await feed.closed;
+  };
+  return { name: 'legacy', logs, errors, ended: feed.closed, pause: () => feed.socket.pause(), resume: () => feed.socket.resume(), close };
 }

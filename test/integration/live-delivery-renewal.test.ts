@@ -12,6 +12,7 @@ import { backends } from '../utils/backends.js';
 import { Collector, openFeed } from '../utils/clients.js';
 import { disposeLeftovers, leave } from '../utils/leftovers.js';
 import { startService, type TestService } from '../utils/service.js';
+import { untilServer } from '../utils/wait.js';
 
 const SECRET = 'live-delivery-renewal-secret-long-enough-for-hs256';
 const key = new TextEncoder().encode(SECRET);
@@ -79,14 +80,16 @@ describe.each(backends)('token renewal on $name', (backend) => {
   afterAll(disposeLeftovers);
 
   it('graphql-ws: renewToken carries the socket past the first token; a narrower one ends only the subscriptions it leaves out', { timeout: 30_000 }, async () => {
-    const first = await token(3, [1, 2]);
+    const first = await token(5, [1, 2]);
+    const running = svc.app.stats().activeSubscriptions;
     const ws = socket(svc, first);
     const one = ws.follow(1);
     const two = ws.follow(2);
     const all = ws.follow();
+    await untilServer(svc, (s) => s.activeSubscriptions === running + 3, 'the three subscriptions running');
     await svc.publish(vessel, 2, 'raw_log', 'before renewal');
-    await two.messages.count(1);
-    await all.messages.count(1);
+    await two.messages.until((m) => m.length === 1, 15_000, 'the first log on vehicle 2');
+    await all.messages.until((m) => m.length === 1, 15_000, 'the first log on all');
 
     const renewed = await ws.run(RENEW, { token: await token(60, [1, 2]) });
     expect(renewed.errors).toBeUndefined();
@@ -94,7 +97,7 @@ describe.each(backends)('token renewal on $name', (backend) => {
     expect(renewed.data.renewToken.vehicles).toEqual([1, 2]);
     await past(expiryOf(first));
     await svc.publish(vessel, 1, 'raw_log', 'after the first expiry');
-    await one.messages.count(1); // still open, still delivering
+    await one.messages.until((m) => m.length === 1, 15_000, 'a log after the first expiry'); // still open, still delivering
 
     const narrower = await ws.run(RENEW, { token: await token(60, [1]) });
     expect(narrower.data.renewToken.vehicles).toEqual([1]);
@@ -102,7 +105,7 @@ describe.each(backends)('token renewal on $name', (backend) => {
     expect(error!.extensions.code).toBe('FORBIDDEN');
     await svc.publish(vessel, 2, 'raw_log', 'out of scope now');
     await svc.publish(vessel, 1, 'raw_log', 'in scope');
-    await one.messages.count(2);
+    await one.messages.until((m) => m.length === 2, 15_000, 'the in-scope log on vehicle 1');
     await all.messages.until((m) => m.includes('in scope'), 15_000, 'the in-scope log');
     // Logs arrive in id order: the vehicle 2 log, published first, would be there by now.
     expect(all.messages.items).toEqual(['before renewal', 'after the first expiry', 'in scope']);
@@ -122,7 +125,7 @@ describe.each(backends)('token renewal on $name', (backend) => {
   });
 
   it('legacy: {"type":"auth"} carries the socket past the first token; a narrower one closes a socket on a vehicle it leaves out', { timeout: 30_000 }, async () => {
-    const first = await token(3, [4, 5]);
+    const first = await token(5, [4, 5]);
     const all = await openFeed(`${svc.wsUrl}/api/ws?token=${first}`);
     const five = await openFeed(`${svc.wsUrl}/api/ws/vehicle/5?token=${first}`);
     const second = await token(60, [4, 5]);

@@ -139,7 +139,7 @@ describe.each(backends)('live delivery on $name', (backend) => {
           `delivered ${[...byKey.values()].flat().length}, skipped ${skipped.reduce((a, d) => a + d.skipped!, 0)} ` +
           `(${JSON.stringify(Object.fromEntries([...byKey].map(([k, ds]) => [k, { delivered: ds.length, skipped: ds.reduce((a, d) => a + (d.skipped ?? 0), 0) }])))})`,
       );
-      reader.close();
+      await reader.close();
     });
 
     it('with CLOSE a paused reader is still ended once it lags', { timeout: 180_000 }, async () => {
@@ -174,7 +174,7 @@ describe.each(backends)('live delivery on $name', (backend) => {
       expect(got[got.length - 1]!.n).toBe(count);
       expect(got.length + got.reduce((sum, d) => sum + (d.skipped ?? 0), 0)).toBe(count);
       console.log(`[live-delivery] ${backend.name} ${surface.name} maxRate ${rate}: ${count} published over ${elapsed.toFixed(2)} s, ${got.length} delivered`);
-      reader.close();
+      await reader.close();
     });
   });
 });
