@@ -6,11 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { startStandalonePostgres } from '../utils/backends.js';
 import { connectMqtt, openFeed, type LegacyClient } from '../utils/clients.js';
 import { disposeLeftovers, leave } from '../utils/leftovers.js';
 import { startMosquitto } from '../utils/mosquitto.js';
-import { startProxy, type CuttableProxy } from '../utils/proxy.js';
+import { proxiedBackend, startProxiedPostgres, type CuttableProxy } from '../utils/proxy.js';
 import { startService, type TestService } from '../utils/service.js';
 import { sql, untilServer } from '../utils/wait.js';
 
@@ -40,16 +39,12 @@ describe('spool cap', () => {
     leave(() => broker.dispose());
     dataDir = await mkdtemp(join(tmpdir(), 'seano-spool-cap-'));
     leave(() => rm(dataDir, { recursive: true, force: true }));
-    const db = await startStandalonePostgres();
-    leave(db.cleanup);
-    const target = new URL(db.url);
-    proxy = await startProxy(target.hostname, Number(target.port));
-    const viaProxy = new URL(target);
-    viaProxy.port = String(proxy.port);
+    const db = await startProxiedPostgres();
+    proxy = db.proxy;
     svc = await startService(
-      { name: 'proxied', prepare: async () => ({ env: {}, cleanup: async () => {} }) },
+      proxiedBackend,
       {
-        DATABASE_URL: viaProxy.toString(), MQTT_URL: broker.url, MQTT_CLIENT_ID: CLIENT_ID, DATA_DIR: dataDir,
+        DATABASE_URL: db.url, MQTT_URL: broker.url, MQTT_CLIENT_ID: CLIENT_ID, DATA_DIR: dataDir,
         INGEST_MAX_INFLIGHT: String(INFLIGHT), SPOOL_MAX_BYTES: String(SPOOL_MAX_BYTES),
       },
     );

@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MqttClient } from 'mqtt';
-import { startStandalonePostgres } from '../utils/backends.js';
 import { connectMqtt, openFeed, type LegacyClient } from '../utils/clients.js';
 import { disposeLeftovers, leave } from '../utils/leftovers.js';
 import { startMosquitto, type Mosquitto } from '../utils/mosquitto.js';
-import { startProxy, type CuttableProxy } from '../utils/proxy.js';
+import { proxiedBackend, startProxiedPostgres, type CuttableProxy } from '../utils/proxy.js';
 import { startService, type TestService } from '../utils/service.js';
 import { readStats, sql, untilServer } from '../utils/wait.js';
 
@@ -47,15 +46,12 @@ describe('outages', () => {
     broker = await startMosquitto({ maxQueued: 1000 });
     const dataDir = await mkdtemp(join(tmpdir(), 'seano-outage-data-'));
     leave(() => rm(dataDir, { recursive: true, force: true }));
-    const db = await startStandalonePostgres();
-    const target = new URL(db.url);
-    proxy = await startProxy(target.hostname, Number(target.port));
-    const viaProxy = new URL(target);
-    viaProxy.port = String(proxy.port);
+    const db = await startProxiedPostgres();
+    proxy = db.proxy;
     svc = await startService(
-      { name: 'proxied', prepare: async () => ({ env: {}, cleanup: async () => {} }) },
+      proxiedBackend,
       {
-        DATABASE_URL: viaProxy.toString(), MQTT_URL: broker.url, MQTT_CLIENT_ID: 'outage-test', DATA_DIR: dataDir,
+        DATABASE_URL: db.url, MQTT_URL: broker.url, MQTT_CLIENT_ID: 'outage-test', DATA_DIR: dataDir,
         INGEST_MAX_INFLIGHT: '100', // memory holds 100; the rest of the outage goes to the spool
       },
     );

@@ -1,5 +1,6 @@
 // A TCP proxy a test can cut: stands between the service and PostgreSQL to simulate an outage.
 import { connect, createServer, type Socket } from 'node:net';
+import { startStandalonePostgres } from './backends.js';
 import { leave } from './leftovers.js';
 
 export interface CuttableProxy {
@@ -44,3 +45,19 @@ export async function startProxy(targetHost: string, targetPort: number): Promis
     close,
   };
 }
+
+/**
+ * A PostgreSQL of its own (startStandalonePostgres) behind a proxy the test can cut, and the
+ * backend that hands the service nothing else: the test gives DATABASE_URL = `url` itself.
+ */
+export async function startProxiedPostgres(): Promise<{ url: string; proxy: CuttableProxy }> {
+  const db = await startStandalonePostgres();
+  leave(db.cleanup);
+  const target = new URL(db.url);
+  const proxy = await startProxy(target.hostname, Number(target.port));
+  const url = new URL(target);
+  url.port = String(proxy.port);
+  return { url: url.toString(), proxy };
+}
+
+export const proxiedBackend = { name: 'proxied', prepare: async () => ({ env: {}, cleanup: async () => {} }) };
